@@ -1,0 +1,108 @@
+"""The `stockpile` command: validate inputs and solve scenario sets from the terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .case import DEFAULT_DATA_DIR, load_case
+from .errors import InputError
+from .inputs import RunOptions
+from .output import write_run
+from .report import render_text, summary
+from .run import MODES, solve_case
+from .scenarios import DEFAULT_SCENARIO_DIR, list_scenarios, load_scenario_set
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL = 0, 1, 2
+
+data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                           default=DEFAULT_DATA_DIR, show_default=True, help="Folder of input CSV tables.")
+scenario_dir_option = click.option("--scenario-dir", type=click.Path(file_okay=False, path_type=Path),
+                                   default=DEFAULT_SCENARIO_DIR, show_default=True,
+                                   help="Folder of scenario YAML files.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Korea-Japan critical-mineral and LNG stockpile optimizer (Pyomo LP, HiGHS)."""
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1)
+@data_option
+@scenario_dir_option
+def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> None:
+    """Check the data tables and scenario files (all of them if none are named)."""
+    case, sets = _load_inputs(data_dir, scenario_dir, scenarios or tuple(list_scenarios(scenario_dir)))
+    rows = sum(len(df) for df in case.tables.values())
+    click.echo(f"data OK: {len(case.tables)} tables, {rows} rows in {case.origin}")
+    for s in sets:
+        click.echo(f"scenario OK: {s.name} ({len(s.scenarios)} scenario(s)) - {s.title}")
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--mode", type=click.Choice(MODES), default="joint", show_default=True,
+              help="joint: one plan with transfers; independent: each member alone; both: and the "
+                   "value of cooperation.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write result CSVs and a run record to OUT/<scenario set>/.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of tables.")
+@click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
+@click.option("--floors/--no-floors", default=False, show_default=True,
+              help="Enforce the days-of-cover targets of stockpiles.csv on the starting stock.")
+@data_option
+@scenario_dir_option
+def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,
+          horizon: int | None, floors: bool, data_dir: Path, scenario_dir: Path) -> None:
+    """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file)."""
+    case, sets = _load_inputs(data_dir, scenario_dir, scenarios)
+    options = RunOptions(horizon_months=horizon, cover_floors=floors)
+    results = []
+    for scenario_set in sets:
+        if not as_json:
+            click.echo(f"solving {scenario_set.name} ({mode}) ...", err=True)
+        results.append(solve_case(case, scenario_set, mode, options))
+    if out_dir is not None:
+        for result in results:
+            path = write_run(result, out_dir / result.scenario_set.name)
+            click.echo(f"wrote {path}", err=True)
+    all_optimal = all(r.optimal for r in results)
+    if as_json:
+        payload = {"status": "optimal" if all_optimal else "not_optimal",
+                   "runs": [summary(r) for r in results]}
+        click.echo(json.dumps(payload, indent=2, default=_json_default))
+    else:
+        click.echo("\n\n".join(render_text(r) for r in results))
+    sys.exit(EXIT_OK if all_optimal else EXIT_NOT_OPTIMAL)
+
+
+def _load_inputs(data_dir: Path, scenario_dir: Path, names: tuple[str, ...]):
+    """Load the case and every named scenario set, reporting all input problems at once."""
+    try:
+        case = load_case(data_dir)
+    except InputError as exc:
+        _fail(exc)
+    problems, sets = [], []
+    for name in names:
+        try:
+            sets.append(load_scenario_set(name, case, scenario_dir))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        _fail(InputError(problems))
+    return case, sets
+
+
+def _fail(exc: InputError) -> None:
+    click.echo(exc.report(), err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _json_default(value):
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return str(value)

@@ -1,0 +1,257 @@
+"""Apply a scenario set and run options to a case: the scaled parameters the LP is built from.
+
+Quantities are in each commodity's model unit (t, kt or Mt: commodities.csv) and money in
+million USD (M$), so that the LP's coefficients stay within a few orders of magnitude.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .case import Case
+from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
+from .schema import TONNES_PER_MODEL_UNIT
+
+USD_PER_MODEL_MONEY = 1e6  # the objective is in million USD
+DAYS_PER_YEAR = 365.0
+DEFAULT_HORIZON_MONTHS = 24
+GROUP_SEPARATOR = "+"  # a supply row's member group, e.g. "KR+JP" (member ids never hold "+")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    horizon_months: int | None = None  # None: the scenario file's horizon, else DEFAULT_HORIZON_MONTHS
+    cover_floors: bool = False  # enforce the days-of-cover targets of stockpiles.csv
+    transfers: bool = True  # crisis transfers between members (off in independent mode)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    commodity: str
+    supplier: str
+    member: str
+    lead_months: int
+    freight: float  # M$ per unit
+    chokepoints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    commodity: str
+    sender: str
+    receiver: str
+    lag_months: int
+    max_per_month: float  # units per month
+    cost: float  # M$ per unit
+
+
+@dataclass
+class ModelInputs:
+    """Plain, scaled data for one LP: a member coalition facing one scenario set."""
+
+    members: list[str]
+    commodities: list[str]
+    months: list[int]
+    scenarios: list[str]
+    probability: dict[str, float]
+    tonnes_per_unit: dict[str, float]
+    routes: dict[str, Route]
+    supplier_capacity: dict[tuple[str, str], float]  # (c, k) -> units per month
+    import_price: dict[tuple[str, str, int], float]  # (s, route, arrival month) -> M$ per unit
+    closed: set[tuple[str, str, int]]  # (s, route, arrival month) that cannot carry anything
+    crisis: set[tuple[str, str, int]]  # (s, c, t): months in which stock may be released
+    supply_rows: dict[tuple[str, str, str, str, int], float]  # (s, c, k, group, departure) -> share
+    demand: dict[tuple[str, str, str, int], float]  # (s, c, m, t) -> units per month
+    demand_per_year: dict[tuple[str, str], float]  # (c, m) -> units per year, no shocks
+    existing_capacity: dict[tuple[str, str], float]
+    current_stock: dict[tuple[str, str], float]
+    target_days: dict[tuple[str, str], float]
+    floor: dict[tuple[str, str], float]  # (c, m) -> units; only when floors are on
+    holding_cost: dict[str, float]  # M$ per unit-month
+    capacity_cost: dict[str, float]  # M$ per unit of new capacity over the horizon
+    release_share: dict[str, float]
+    restraint_share: dict[str, float]
+    restraint_cost: dict[str, float]
+    shortfall_penalty: dict[str, float]
+    transfers: list[Transfer] = field(default_factory=list)
+
+    @property
+    def horizon(self) -> int:
+        return len(self.months)
+
+
+def capacity_split(case: Case) -> dict[tuple[str, str, str], float]:
+    """Each member's share (c, k, m) of a supplier's capacity in independent mode.
+
+    Shares follow the members' baseline imports from that supplier (import_share x demand); a
+    supplier none of them buys from today is split by the members' demand for the commodity,
+    and equally when that is zero too.
+    """
+    demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
+    shares = case.table("import_shares").set_index(["member", "commodity", "supplier"])["import_share"]
+    split = {}
+    for c, k in case.table("suppliers")[["commodity", "supplier"]].itertuples(index=False):
+        volume = {m: shares.get((m, c, k), 0.0) * demand.get((m, c), 0.0) for m in case.members}
+        if sum(volume.values()) <= 0:
+            volume = {m: demand.get((m, c), 0.0) for m in case.members}
+        if sum(volume.values()) <= 0:
+            volume = {m: 1.0 for m in case.members}
+        total = sum(volume.values())
+        split.update({(c, k, m): v / total for m, v in volume.items()})
+    return split
+
+
+def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = RunOptions(),
+                 members: list[str] | None = None,
+                 capacity_share: dict[tuple[str, str], float] | None = None) -> ModelInputs:
+    """Scaled parameters for a coalition of `members` (default all) facing `scenario_set`.
+
+    capacity_share (c, k) -> fraction of each supplier's capacity the coalition may use (default 1).
+    """
+    members = list(members or case.members)
+    horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
+    months = list(range(1, horizon + 1))
+    unit = {c: TONNES_PER_MODEL_UNIT[u] for c, u in
+            case.table("commodities")[["commodity", "model_unit"]].itertuples(index=False)}
+    commodities = case.commodities
+    routes = _routes(case, members, unit)
+    scen_names = [s.name for s in scenario_set.scenarios]
+    inputs = ModelInputs(
+        members=members, commodities=commodities, months=months, scenarios=scen_names,
+        probability={s.name: s.probability for s in scenario_set.scenarios},
+        tonnes_per_unit=unit, routes=routes,
+        supplier_capacity=_supplier_capacity(case, unit, capacity_share),
+        import_price={}, closed=set(), crisis=set(), supply_rows={}, demand={}, demand_per_year={},
+        **_stock_parameters(case, members, unit, horizon, options.cover_floors),
+        **_demand_response(case, unit),
+        transfers=_transfers(case, members, unit) if options.transfers else [],
+    )
+    demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
+    inputs.demand_per_year = {(c, m): demand[(m, c)] / unit[c] for c in commodities for m in members}
+    price = {(c, k): p * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
+             case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]].itertuples(index=False)}
+    for scenario in scenario_set.scenarios:
+        _apply_scenario(inputs, scenario, price)
+    return inputs
+
+
+def lead_time_months(transit_days: int) -> int:
+    """Monthly lead time of a voyage: 0-14 days arrive the same month, 15-44 the next, ..."""
+    return (int(transit_days) + 15) // 30
+
+
+def _routes(case: Case, members: list[str], unit: dict[str, float]) -> dict[str, Route]:
+    routes = {}
+    for row in case.table("routes").itertuples(index=False):
+        if row.member in members:
+            routes[row.route] = Route(row.route, row.commodity, row.supplier, row.member,
+                                      lead_time_months(row.transit_days),
+                                      row.freight_usd_per_t * unit[row.commodity] / USD_PER_MODEL_MONEY,
+                                      tuple(row.chokepoints))
+    return routes
+
+
+def _supplier_capacity(case: Case, unit: dict[str, float],
+                       share: dict[tuple[str, str], float] | None) -> dict[tuple[str, str], float]:
+    df = case.table("suppliers")
+    return {(c, k): cap / 12.0 / unit[c] * (1.0 if share is None else share.get((c, k), 0.0))
+            for c, k, cap in df[["commodity", "supplier", "export_capacity_t_per_year"]]
+            .itertuples(index=False)}
+
+
+def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], horizon: int,
+                      floors: bool) -> dict:
+    stock = case.table("stockpiles").set_index(["commodity", "member"])
+    costs = case.table("stockpile_costs").set_index("commodity")
+    demand = case.table("demand").set_index(["commodity", "member"])["demand_t_per_year"]
+    price = case.table("commodities").set_index("commodity")["reference_price_usd_per_t"]
+    keys = [(c, m) for c in case.commodities for m in members]
+    return dict(
+        existing_capacity={k: stock.at[k, "existing_capacity_t"] / unit[k[0]] for k in keys},
+        current_stock={k: stock.at[k, "current_stock_t"] / unit[k[0]] for k in keys},
+        target_days={k: float(stock.at[k, "target_days"]) for k in keys},
+        floor={k: stock.at[k, "target_days"] * demand[k] / DAYS_PER_YEAR / unit[k[0]]
+               for k in keys} if floors else {},
+        holding_cost={c: costs.at[c, "holding_cost_share_per_year"] / 12.0 * price[c] * unit[c]
+                      / USD_PER_MODEL_MONEY for c in case.commodities},
+        capacity_cost={c: costs.at[c, "capacity_cost_usd_per_t_year"] * unit[c] / USD_PER_MODEL_MONEY
+                       * horizon / 12.0 for c in case.commodities},
+        release_share={c: costs.at[c, "release_max_share_per_month"] for c in case.commodities},
+    )
+
+
+def _demand_response(case: Case, unit: dict[str, float]) -> dict:
+    df = case.table("demand_response").set_index("commodity")
+    scale = {c: unit[c] / USD_PER_MODEL_MONEY for c in case.commodities}
+    return dict(
+        restraint_share={c: df.at[c, "restraint_max_share"] for c in case.commodities},
+        restraint_cost={c: df.at[c, "restraint_cost_usd_per_t"] * scale[c] for c in case.commodities},
+        shortfall_penalty={c: df.at[c, "shortfall_penalty_usd_per_t"] * scale[c] for c in case.commodities},
+    )
+
+
+def _transfers(case: Case, members: list[str], unit: dict[str, float]) -> list[Transfer]:
+    return [Transfer(r.commodity, r.from_member, r.to_member, int(r.lag_months),
+                     r.max_t_per_month / unit[r.commodity],
+                     r.cost_usd_per_t * unit[r.commodity] / USD_PER_MODEL_MONEY)
+            for r in case.table("transfers").itertuples(index=False)
+            if r.from_member in members and r.to_member in members]
+
+
+def _apply_scenario(inputs: ModelInputs, scenario, price: dict[tuple[str, str], float]) -> None:
+    s, months = scenario.name, inputs.months
+    bans = [e for e in scenario.events if isinstance(e, ExportBan)]
+    closures = [e for e in scenario.events if isinstance(e, ChokepointClosure)]
+    prices = [e for e in scenario.events if isinstance(e, PriceShock)]
+    shocks = [e for e in scenario.events if isinstance(e, DemandShock)]
+    for (c, m), per_year in inputs.demand_per_year.items():
+        for t in months:
+            changes = [e.change for e in shocks if e.commodity == c and e.active(t)
+                       and (e.members is None or m in e.members)]
+            change = max(changes, key=abs) if changes else 0.0
+            inputs.demand[(s, c, m, t)] = per_year / 12.0 * (1.0 + change)
+    for r, route in inputs.routes.items():
+        for t in months:
+            d = t - route.lead_months  # departure month; d < 1 left before any event began
+            mults = [e.multiplier for e in prices if e.commodity == route.commodity and e.active(d)
+                     and (e.suppliers is None or route.supplier in e.suppliers)]
+            unit_price = price[(route.commodity, route.supplier)] * max(mults, default=1.0)
+            inputs.import_price[(s, r, t)] = unit_price
+            if any(e.chokepoint in route.chokepoints and e.active(d) for e in closures):
+                inputs.closed.add((s, r, t))
+    _supply_rows(inputs, s, bans)
+    _crisis_months(inputs, s, scenario.events)
+
+
+def _crisis_months(inputs: ModelInputs, s: str, events) -> None:
+    """Months in which commodity c's strategic stock may be released: while an event touching c
+    is active, and for the longest lead time of c's routes after it (until imports are back)."""
+    for c in inputs.commodities:
+        routes = [r for r in inputs.routes.values() if r.commodity == c]
+        max_lead = max((r.lead_months for r in routes), default=0)
+        passes = {cp for r in routes for cp in r.chokepoints}
+        for e in events:
+            touches = e.chokepoint in passes if isinstance(e, ChokepointClosure) else e.commodity == c
+            if touches:
+                last = min(e.start_month + e.duration_months - 1 + max_lead, inputs.horizon)
+                inputs.crisis.update((s, c, t) for t in range(e.start_month, last + 1))
+
+
+def _supply_rows(inputs: ModelInputs, s: str, bans: list[ExportBan]) -> None:
+    """One capacity row per supplier x departure month for the whole coalition, plus one per
+    group of members that a ban singles out (e.g. Japan alone in the 2010 rare-earth cut)."""
+    everyone = tuple(inputs.members)
+    lead = {}
+    for route in inputs.routes.values():
+        key = (route.commodity, route.supplier)
+        lead[key] = max(lead.get(key, 0), route.lead_months)
+    for (c, k), max_lead in lead.items():
+        mine = [(b, tuple(m for m in everyone if b.members is None or m in b.members))
+                for b in bans if b.commodity == c and b.supplier == k]
+        groups = {everyone} | {g for _, g in mine if g}
+        for group in groups:
+            for d in range(1 - max_lead, inputs.horizon + 1):
+                cut = max((b.severity for b, g in mine if set(g) >= set(group) and g and b.active(d)),
+                          default=0.0)
+                inputs.supply_rows[(s, c, k, GROUP_SEPARATOR.join(group), d)] = 1.0 - cut

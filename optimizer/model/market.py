@@ -1,0 +1,39 @@
+"""Monthly market balance per member: imports, stock, transfers, restraint and shortfall meet demand."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+from pyomo.core.util import quicksum
+
+from ..inputs import ModelInputs
+from . import stockpile, supply, transfers
+
+
+def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
+    index = list(p.demand)  # (s, c, mem, t)
+    m.Restraint = pyo.Var(index, domain=pyo.NonNegativeReals,
+                          bounds=lambda m, s, c, mem, t: (0.0, p.restraint_share[c] * p.demand[s, c, mem, t]),
+                          doc="demand restrained or substituted (units/month)")
+    m.Shortfall = pyo.Var(index, domain=pyo.NonNegativeReals, doc="demand left unmet (units/month)")
+    routes_in = defaultdict(list)
+    for r, route in p.routes.items():
+        routes_in[(route.commodity, route.member)].append(r)
+
+    def market_balance_rule(m, s, c, mem, t):
+        """arrivals + release - fill + transfers in - out + restraint + shortfall = demand (dual: price)"""
+        return (supply.arrivals(m, p, routes_in[(c, mem)], s, t)
+                + stockpile.net_release(m, s, c, mem, t)
+                + transfers.net_inflow(m, p, s, c, mem, t)
+                + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] == p.demand[s, c, mem, t])
+
+    m.Market_Balance_Constraint = pyo.Constraint(index, rule=market_balance_rule)
+
+
+def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
+    keys = [k for k in p.demand if k[0] == s]
+    return {
+        "restraint": quicksum(p.restraint_cost[k[1]] * m.Restraint[k] for k in keys),
+        "shortfall": quicksum(p.shortfall_penalty[k[1]] * m.Shortfall[k] for k in keys),
+    }

@@ -1,0 +1,69 @@
+"""Stockpile capacity and starting stock (here-and-now), and stock, release and refill by month."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from pyomo.core.util import quicksum
+
+from ..inputs import ModelInputs
+
+
+def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
+    pairs = [(c, mem) for c in p.commodities for mem in p.members]
+    monthly = [(s, c, mem, t) for s in p.scenarios for c, mem in pairs for t in p.months]
+    m.New_Capacity = pyo.Var(pairs, domain=pyo.NonNegativeReals, doc="storage built (units)")
+    m.Initial_Stock = pyo.Var(pairs, domain=pyo.NonNegativeReals, doc="stock held at the start (units)")
+    m.Stock = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock at the end of month t (units)")
+    m.Release = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock released in month t")
+    m.Fill = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock refilled in month t")
+    for s, c, mem, t in monthly:  # strategic stock is released only while a crisis lasts
+        if (s, c, t) not in p.crisis:
+            m.Release[s, c, mem, t].setub(0.0)
+
+    def capacity(c, mem):
+        return p.existing_capacity[(c, mem)] + m.New_Capacity[c, mem]
+
+    def previous(s, c, mem, t):
+        return m.Initial_Stock[c, mem] if t == 1 else m.Stock[s, c, mem, t - 1]
+
+    def stock_balance_rule(m, s, c, mem, t):
+        """Stock[t-1] + Fill[t] - Release[t] - Stock[t] = 0 (dual: value of a unit in stock)"""
+        return previous(s, c, mem, t) + m.Fill[s, c, mem, t] - m.Release[s, c, mem, t] \
+            - m.Stock[s, c, mem, t] == 0
+
+    def stock_capacity_rule(m, s, c, mem, t):
+        """Stock[t] <= existing capacity + New_Capacity"""
+        return m.Stock[s, c, mem, t] - m.New_Capacity[c, mem] <= p.existing_capacity[(c, mem)]
+
+    def release_limit_rule(m, s, c, mem, t):
+        """Release[t] <= release share x (existing capacity + New_Capacity)"""
+        return m.Release[s, c, mem, t] <= p.release_share[c] * capacity(c, mem)
+
+    def end_stock_rule(m, s, c, mem):
+        """Stock[T] >= Initial_Stock: the horizon ends with the stock it started with"""
+        return m.Stock[s, c, mem, p.horizon] >= m.Initial_Stock[c, mem]
+
+    m.Stock_Balance_Constraint = pyo.Constraint(monthly, rule=stock_balance_rule)
+    m.Stock_Capacity_Constraint = pyo.Constraint(monthly, rule=stock_capacity_rule)
+    m.Initial_Stock_Capacity_Constraint = pyo.Constraint(
+        pairs, rule=lambda m, c, mem: m.Initial_Stock[c, mem] - m.New_Capacity[c, mem]
+        <= p.existing_capacity[(c, mem)])
+    m.Release_Limit_Constraint = pyo.Constraint(monthly, rule=release_limit_rule)
+    m.End_Stock_Constraint = pyo.Constraint(
+        [(s, c, mem) for s in p.scenarios for c, mem in pairs], rule=end_stock_rule)
+    m.Cover_Floor_Constraint = pyo.Constraint(
+        list(p.floor), rule=lambda m, c, mem: m.Initial_Stock[c, mem] >= p.floor[(c, mem)])
+
+
+def net_release(m: pyo.ConcreteModel, s: str, c: str, mem: str, t: int):
+    return m.Release[s, c, mem, t] - m.Fill[s, c, mem, t]
+
+
+def first_stage_costs(m: pyo.ConcreteModel, p: ModelInputs) -> dict[str, object]:
+    return {"capital": quicksum(p.capacity_cost[c] * m.New_Capacity[c, mem]
+                                for c in p.commodities for mem in p.members)}
+
+
+def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
+    return {"holding": quicksum(p.holding_cost[c] * m.Stock[s, c, mem, t]
+                                for c in p.commodities for mem in p.members for t in p.months)}

@@ -1,0 +1,46 @@
+"""Imports by supplier x route x member, supplier export capacity, chokepoint closures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+from pyomo.core.util import quicksum
+
+from ..inputs import GROUP_SEPARATOR, ModelInputs
+
+
+def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
+    index = [(s, r, t) for s in p.scenarios for r in p.routes for t in p.months]
+    m.Import = pyo.Var(index, domain=pyo.NonNegativeReals,
+                       doc="arrivals by route in month t, shipped in t - lead (units/month)")
+    for key in p.closed:  # a closed chokepoint shuts the route for shipments leaving that month
+        m.Import[key].setub(0.0)
+
+    by_supplier = defaultdict(list)
+    for r, route in p.routes.items():
+        by_supplier[(route.commodity, route.supplier)].append(route)
+
+    def supplier_capacity_rule(m, s, c, k, group, d):
+        """sum_{m in group, r: k->m} Import[s, r, d + L_r] <= capacity[c,k] * availability[s,c,k,group,d]"""
+        members = group.split(GROUP_SEPARATOR)
+        terms = [m.Import[s, route.name, d + route.lead_months] for route in by_supplier[(c, k)]
+                 if route.member in members and 1 <= d + route.lead_months <= p.horizon]
+        if not terms:
+            return pyo.Constraint.Skip
+        share = p.supply_rows[(s, c, k, group, d)]
+        return quicksum(terms) <= p.supplier_capacity[(c, k)] * share
+
+    m.Supplier_Capacity_Constraint = pyo.Constraint(list(p.supply_rows), rule=supplier_capacity_rule)
+
+
+def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, t: int):
+    return quicksum(m.Import[s, r, t] for r in routes_in)
+
+
+def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
+    keys = [(s, r, t) for r in p.routes for t in p.months]
+    return {
+        "procurement": quicksum(p.import_price[k] * m.Import[k] for k in keys),
+        "freight": quicksum(p.routes[k[1]].freight * m.Import[k] for k in keys),
+    }

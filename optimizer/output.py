@@ -1,0 +1,50 @@
+"""Write a run's tables and run record to a folder, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .report import summary
+from .run import RunResult
+
+TABLES = ("stockpile_plan", "stock_trajectory", "flows", "transfers", "shortfalls", "costs",
+          "scarcity_prices")
+
+
+def run_record(result: RunResult) -> dict:
+    return {
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs_hash": result.inputs_hash, "case_fingerprint": result.case_fingerprint,
+        "scenario_set": result.scenario_set.name, "scenario_file": result.scenario_set.origin,
+        "mode": result.mode, "horizon_months": result.options.horizon_months,
+        "cover_floors": result.options.cover_floors, "python": platform.python_version(),
+        "solutions": [{"label": s.label, "status": s.outcome.status, "message": s.outcome.message,
+                       "objective_musd": s.objective_musd, "solver": s.outcome.solver,
+                       "build_seconds": s.build_seconds, "solve_seconds": s.outcome.seconds,
+                       "solver_warnings": s.outcome.warnings, **s.size} for s in result.solutions],
+        "value_of_cooperation_musd": result.value_of_cooperation_musd,
+    }
+
+
+def write_run(result: RunResult, out_dir: str | Path) -> Path:
+    """Write CSVs + run_record.json + summary.json into out_dir, replacing it only once complete."""
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for name in TABLES:
+            result.table(name).to_csv(staging / f"{name}.csv", index=False)
+        (staging / "run_record.json").write_text(json.dumps(run_record(result), indent=2, default=str))
+        (staging / "summary.json").write_text(json.dumps(summary(result), indent=2, default=str))
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,96 @@
+"""Headline numbers of a run: as a dict (for --json and the UI) and as readable text tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .run import RunResult, Solution
+from .schema import TONNES_PER_MODEL_UNIT
+
+
+def _model_units(solution: Solution) -> dict[str, tuple[str, float]]:
+    """commodity -> (unit label, tonnes per unit) for display in each commodity's model unit."""
+    by_tonnes = {v: k for k, v in TONNES_PER_MODEL_UNIT.items()}
+    return {c: (by_tonnes[u], u) for c, u in solution.inputs.tonnes_per_unit.items()}
+
+
+def stockpile_headline(solution: Solution) -> pd.DataFrame:
+    """Stock to hold at the start per commodity x member, in model units and days of cover."""
+    units = _model_units(solution)
+    plan = solution.tables["stockpile_plan"]
+    return pd.DataFrame({
+        "commodity": plan["commodity"], "member": plan["member"],
+        "unit": [units[c][0] for c in plan["commodity"]],
+        "stock": [q / units[c][1] for c, q in zip(plan["commodity"], plan["initial_stock_t"])],
+        "days_of_cover": plan["days_of_cover"], "target_days": plan["target_days"],
+        "current_days": plan["current_days"],
+        "new_capacity": [q / units[c][1] for c, q in zip(plan["commodity"], plan["new_capacity_t"])],
+    })
+
+
+def scenario_headline(solution: Solution) -> pd.DataFrame:
+    """Per scenario: probability, total cost (first stage + scenario) and shortfall share by commodity."""
+    costs = solution.tables["costs"]
+    first = costs.loc[costs["stage"] == "first_stage", "cost_musd"].sum()
+    per_s = costs[costs["stage"] == "scenario"].groupby("scenario", sort=False)["cost_musd"].sum()
+    short = solution.tables["shortfalls"].groupby(["scenario", "commodity"], sort=False)[
+        ["demand_t", "shortfall_t"]].sum()
+    rows = []
+    for s in solution.inputs.scenarios:
+        row = {"scenario": s, "probability": solution.inputs.probability[s], "cost_musd": first + per_s[s]}
+        for c in solution.inputs.commodities:
+            d, sh = short.loc[(s, c), "demand_t"], short.loc[(s, c), "shortfall_t"]
+            row[f"shortfall_pct_{c}"] = 100.0 * sh / d if d > 0 else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary(result: RunResult) -> dict:
+    """Machine-readable headline of one run (what `stockpile solve --json` prints)."""
+    out = {
+        "scenario_set": result.scenario_set.name, "title": result.scenario_set.title,
+        "mode": result.mode, "horizon_months": result.options.horizon_months,
+        "cover_floors": result.options.cover_floors,
+        "status": "optimal" if result.optimal else "not_optimal",
+        "value_of_cooperation_musd": result.value_of_cooperation_musd,
+        "independent_cost_musd": result.independent_cost_musd,
+        "inputs_hash": result.inputs_hash, "solutions": [],
+    }
+    for sol in result.solutions:
+        entry = {"label": sol.label, "members": sol.members, "status": sol.outcome.status,
+                 "message": sol.outcome.message, "objective_musd": sol.objective_musd,
+                 "solver": sol.outcome.solver, "solve_seconds": sol.outcome.seconds, "size": sol.size}
+        if sol.optimal:
+            entry["stockpile"] = stockpile_headline(sol).to_dict(orient="records")
+            entry["scenarios"] = scenario_headline(sol).to_dict(orient="records")
+        out["solutions"].append(entry)
+    return out
+
+
+def render_text(result: RunResult) -> str:
+    """The terminal summary: one block per solution, then the value of cooperation."""
+    lines = [f"== {result.scenario_set.name}: {result.scenario_set.title}",
+             f"   mode {result.mode}, horizon {result.options.horizon_months} months, "
+             f"days-of-cover floors {'on' if result.options.cover_floors else 'off'}"]
+    for sol in result.solutions:
+        lines.append("")
+        if not sol.optimal:
+            lines.append(f"-- {sol.label}: NOT OPTIMAL ({sol.outcome.status}). {sol.outcome.message}")
+            continue
+        lines.append(f"-- {sol.label}: expected cost {sol.objective_musd:,.1f} M USD "
+                     f"({sol.outcome.solver}, {sol.outcome.seconds:.2f} s)")
+        lines.append("   stock to hold at the start (model units; days of demand):")
+        lines.append(_indent(stockpile_headline(sol).to_string(
+            index=False, float_format=lambda v: f"{v:,.2f}")))
+        lines.append("   cost and shortfall (% of demand over the horizon) per scenario:")
+        lines.append(_indent(scenario_headline(sol).to_string(
+            index=False, float_format=lambda v: f"{v:,.2f}")))
+    voc = result.value_of_cooperation_musd
+    if voc is not None:
+        lines += ["", f"Value of cooperation = cost(independent) {result.independent_cost_musd:,.1f} "
+                      f"- cost(joint) {result.joint.objective_musd:,.1f} = {voc:,.1f} M USD"]
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("   " + line for line in text.splitlines())

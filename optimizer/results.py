@@ -1,0 +1,110 @@
+"""Turn a solved model into tidy DataFrames, in tonnes and US dollars (data's units)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from .inputs import DAYS_PER_YEAR, USD_PER_MODEL_MONEY, ModelInputs
+from .model import COST_ITEMS
+from .model.build import FIRST_STAGE_ITEMS
+from .solve import SolveOutcome
+
+NONZERO_T = 1e-9  # flows below this many model units are omitted from the flow tables
+
+
+def _val(var) -> float:
+    """A non-negative variable's value, without the solver's -0.0 and -1e-13 round-off."""
+    return max(0.0, var.value or 0.0)
+
+
+def extract_tables(m: pyo.ConcreteModel, p: ModelInputs, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
+    """Every result table of an optimal solve, keyed by the CSV name it is written under."""
+    return {
+        "stockpile_plan": _stockpile_plan(m, p),
+        "stock_trajectory": _stock_trajectory(m, p),
+        "flows": _flows(m, p),
+        "transfers": _transfers(m, p),
+        "shortfalls": _shortfalls(m, p),
+        "costs": _costs(m, p),
+        "scarcity_prices": _scarcity_prices(m, p, outcome),
+    }
+
+
+def _stockpile_plan(m, p: ModelInputs) -> pd.DataFrame:
+    rows = []
+    for c in p.commodities:
+        u = p.tonnes_per_unit[c]
+        for mem in p.members:
+            daily = p.demand_per_year[(c, mem)] / DAYS_PER_YEAR
+            stock, new = _val(m.Initial_Stock[c, mem]), _val(m.New_Capacity[c, mem])
+            current = p.current_stock[(c, mem)]
+            rows.append(dict(
+                commodity=c, member=mem, initial_stock_t=stock * u,
+                days_of_cover=stock / daily if daily > 0 else float("nan"),
+                target_days=p.target_days[(c, mem)], current_stock_t=current * u,
+                current_days=current / daily if daily > 0 else float("nan"),
+                new_capacity_t=new * u, total_capacity_t=(p.existing_capacity[(c, mem)] + new) * u))
+    return pd.DataFrame(rows)
+
+
+def _stock_trajectory(m, p: ModelInputs) -> pd.DataFrame:
+    rows = [(s, c, mem, t, _val(m.Stock[s, c, mem, t]) * p.tonnes_per_unit[c],
+             _val(m.Release[s, c, mem, t]) * p.tonnes_per_unit[c],
+             _val(m.Fill[s, c, mem, t]) * p.tonnes_per_unit[c])
+            for (s, c, mem, t) in m.Stock.index_set()]
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "member", "month",
+                                       "stock_t", "release_t", "fill_t"])
+
+
+def _flows(m, p: ModelInputs) -> pd.DataFrame:
+    rows = []
+    for (s, r, t), var in m.Import.items():
+        if (var.value or 0.0) > NONZERO_T:
+            route = p.routes[r]
+            usd = USD_PER_MODEL_MONEY / p.tonnes_per_unit[route.commodity]
+            rows.append((s, route.commodity, route.supplier, r, route.member, t - route.lead_months, t,
+                         _val(var) * p.tonnes_per_unit[route.commodity], p.import_price[(s, r, t)] * usd,
+                         route.freight * usd, ";".join(route.chokepoints)))
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "supplier", "route", "member",
+                                       "departure_month", "arrival_month", "quantity_t",
+                                       "price_usd_per_t", "freight_usd_per_t", "chokepoints"])
+
+
+def _transfers(m, p: ModelInputs) -> pd.DataFrame:
+    lag = {(x.commodity, x.sender, x.receiver): x.lag_months for x in p.transfers}
+    rows = [(s, c, i, j, t, t + lag[(c, i, j)], _val(var) * p.tonnes_per_unit[c])
+            for (s, c, i, j, t), var in m.Transfer.items() if (var.value or 0.0) > NONZERO_T]
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "from_member", "to_member",
+                                       "departure_month", "arrival_month", "quantity_t"])
+
+
+def _shortfalls(m, p: ModelInputs) -> pd.DataFrame:
+    rows = [(s, c, mem, t, d * p.tonnes_per_unit[c], _val(m.Restraint[s, c, mem, t]) * p.tonnes_per_unit[c],
+             _val(m.Shortfall[s, c, mem, t]) * p.tonnes_per_unit[c])
+            for (s, c, mem, t), d in p.demand.items()]
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "member", "month",
+                                       "demand_t", "restraint_t", "shortfall_t"])
+
+
+def _costs(m, p: ModelInputs) -> pd.DataFrame:
+    rows = [("first_stage", item, "", 1.0, pyo.value(m.First_Stage_Cost[item]))
+            for item in FIRST_STAGE_ITEMS]
+    rows += [("scenario", item, s, p.probability[s], pyo.value(m.Scenario_Cost[item, s]))
+             for item in COST_ITEMS if item not in FIRST_STAGE_ITEMS for s in p.scenarios]
+    df = pd.DataFrame(rows, columns=["stage", "item", "scenario", "probability", "cost_musd"])
+    df["expected_cost_musd"] = df["probability"] * df["cost_musd"]
+    return df
+
+
+def _scarcity_prices(m, p: ModelInputs, outcome: SolveOutcome) -> pd.DataFrame:
+    """Duals divided by the scenario's probability: USD per tonne in that scenario's own terms."""
+    rows = []
+    for (s, c, mem, t) in p.demand:
+        weight = p.probability[s]
+        usd = USD_PER_MODEL_MONEY / p.tonnes_per_unit[c] / weight if weight > 0 else float("nan")
+        stock_dual = outcome.duals.get(m.Stock_Balance_Constraint[s, c, mem, t], float("nan"))
+        market_dual = outcome.duals.get(m.Market_Balance_Constraint[s, c, mem, t], float("nan"))
+        rows.append((s, c, mem, t, stock_dual * usd, market_dual * usd))
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "member", "month",
+                                       "stock_value_usd_per_t", "market_price_usd_per_t"])

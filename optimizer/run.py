@@ -1,0 +1,118 @@
+"""Solve a case under a scenario set in joint and/or independent mode: the public entry point."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from .case import Case
+from .inputs import DEFAULT_HORIZON_MONTHS, ModelInputs, RunOptions, build_inputs, capacity_split
+from .model import build_model
+from .results import extract_tables
+from .scenarios import ScenarioSet
+from .solve import SolveOutcome, solve_model
+
+MODES = ("joint", "independent", "both")
+
+
+@dataclass
+class Solution:
+    """One LP: a coalition of members (all of them in joint mode, one in independent mode)."""
+
+    label: str  # "joint" or "KR alone"
+    members: list[str]
+    outcome: SolveOutcome
+    tables: dict[str, pd.DataFrame]
+    size: dict[str, int]
+    build_seconds: float
+    inputs: ModelInputs = field(repr=False)
+
+    @property
+    def optimal(self) -> bool:
+        return self.outcome.optimal
+
+    @property
+    def objective_musd(self) -> float | None:
+        return self.outcome.objective
+
+
+@dataclass
+class RunResult:
+    scenario_set: ScenarioSet
+    options: RunOptions
+    mode: str
+    case_fingerprint: str
+    joint: Solution | None = None
+    independent: dict[str, Solution] = field(default_factory=dict)
+
+    @property
+    def solutions(self) -> list[Solution]:
+        return ([self.joint] if self.joint else []) + list(self.independent.values())
+
+    @property
+    def optimal(self) -> bool:
+        return all(s.optimal for s in self.solutions)
+
+    @property
+    def independent_cost_musd(self) -> float | None:
+        if not self.independent or not all(s.optimal for s in self.independent.values()):
+            return None
+        return sum(s.objective_musd for s in self.independent.values())
+
+    @property
+    def value_of_cooperation_musd(self) -> float | None:
+        """cost(independent) - cost(joint): what the two members save together by cooperating."""
+        if self.joint is None or not self.joint.optimal or self.independent_cost_musd is None:
+            return None
+        return self.independent_cost_musd - self.joint.objective_musd
+
+    @property
+    def inputs_hash(self) -> str:
+        scen = json.dumps([(s.name, s.probability, [e.model_dump() for e in s.events])
+                           for s in self.scenario_set.scenarios], sort_keys=True, default=str)
+        text = f"{self.case_fingerprint}|{scen}|{self.options}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One result table across all solutions, with a leading `solution` column."""
+        frames = [s.tables[name].assign(solution=s.label) for s in self.solutions if s.optimal]
+        if not frames:
+            return pd.DataFrame()
+        df = pd.concat(frames, ignore_index=True)
+        return df[["solution"] + [c for c in df.columns if c != "solution"]]
+
+
+def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
+               options: RunOptions = RunOptions()) -> RunResult:
+    """Build and solve the LP(s) of docs/model.md. Non-optimal solves are reported, not raised."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
+    options = replace(options, horizon_months=horizon)
+    result = RunResult(scenario_set, options, mode, case.fingerprint())
+    if mode in ("joint", "both"):
+        result.joint = solve_coalition(case, scenario_set, options, case.members, "joint")
+    if mode in ("independent", "both"):
+        split = capacity_split(case)
+        alone = replace(options, transfers=False)
+        for member in case.members:
+            share = {(c, k): v for (c, k, m), v in split.items() if m == member}
+            result.independent[member] = solve_coalition(case, scenario_set, alone, [member],
+                                                         f"{member} alone", share)
+    return result
+
+
+def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
+                    label: str, capacity_share: dict | None = None) -> Solution:
+    started = time.perf_counter()
+    inputs = build_inputs(case, scenario_set, options, members, capacity_share)
+    model = build_model(inputs)
+    build_seconds = time.perf_counter() - started
+    outcome = solve_model(model)
+    tables = extract_tables(model, inputs, outcome) if outcome.optimal else {}
+    size = {"variables": model.nvariables(), "constraints": model.nconstraints()}
+    return Solution(label, members, outcome, tables, size, build_seconds, inputs)

@@ -1,0 +1,130 @@
+"""The input tables: their files, columns, keys and cross-references (see docs/data.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TONNES_PER_MODEL_UNIT = {"t": 1.0, "kt": 1e3, "Mt": 1e6}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "number"  # "id", "text", "number", "integer", "idlist", "choice"
+    low: float | None = None  # inclusive lower bound for numbers
+    high: float | None = None  # inclusive upper bound for numbers
+    positive: bool = False  # strictly > 0
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # may be empty (text and idlist only)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Columns of this table that must name a row of another table."""
+
+    columns: tuple[str, ...]
+    table: str
+    target_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    references: tuple[Reference, ...] = field(default_factory=tuple)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+SOURCE = Column("source", "text")
+ID = "id"
+
+
+def _ref(cols: str, table: str, target: str | None = None) -> Reference:
+    names = tuple(cols.split(","))
+    return Reference(names, table, tuple((target or cols).split(",")))
+
+
+TABLES: tuple[Table, ...] = (
+    Table("members", (Column("member", ID), Column("name", "text"),
+                      Column("stockpile_agency", "text"), SOURCE), key=("member",)),
+    Table(
+        "commodities",
+        (Column("commodity", ID), Column("name", "text"),
+         Column("model_unit", "choice", choices=tuple(TONNES_PER_MODEL_UNIT)),
+         Column("reference_price_usd_per_t", positive=True), SOURCE),
+        key=("commodity",),
+    ),
+    Table(
+        "demand",
+        (Column("member", ID), Column("commodity", ID), Column("demand_t_per_year", low=0), SOURCE),
+        key=("member", "commodity"),
+        references=(_ref("member", "members"), _ref("commodity", "commodities")),
+    ),
+    Table(
+        "suppliers",
+        (Column("commodity", ID), Column("supplier", ID), Column("price_usd_per_t", positive=True),
+         Column("export_capacity_t_per_year", low=0), SOURCE),
+        key=("commodity", "supplier"),
+        references=(_ref("commodity", "commodities"),),
+    ),
+    Table(
+        "import_shares",
+        (Column("member", ID), Column("commodity", ID), Column("supplier", ID),
+         Column("import_share", low=0, high=1), SOURCE),
+        key=("member", "commodity", "supplier"),
+        references=(_ref("member", "members"), _ref("commodity,supplier", "suppliers")),
+    ),
+    Table("chokepoints", (Column("chokepoint", ID), Column("name", "text"), SOURCE),
+          key=("chokepoint",)),
+    Table(
+        "routes",
+        (Column("route", ID), Column("commodity", ID), Column("supplier", ID), Column("member", ID),
+         Column("transit_days", "integer", low=0), Column("freight_usd_per_t", low=0),
+         Column("chokepoints", "idlist", optional=True), SOURCE),
+        key=("route",),
+        references=(_ref("commodity,supplier", "suppliers"), _ref("member", "members"),
+                    _ref("chokepoints", "chokepoints", "chokepoint")),
+    ),
+    Table(
+        "stockpiles",
+        (Column("member", ID), Column("commodity", ID), Column("current_stock_t", low=0),
+         Column("existing_capacity_t", low=0), Column("target_days", low=0), SOURCE),
+        key=("member", "commodity"),
+        references=(_ref("member", "members"), _ref("commodity", "commodities")),
+    ),
+    Table(
+        "stockpile_costs",
+        (Column("commodity", ID), Column("holding_cost_share_per_year", low=0, high=1),
+         Column("capacity_cost_usd_per_t_year", low=0),
+         Column("release_max_share_per_month", low=0, high=1), SOURCE),
+        key=("commodity",),
+        references=(_ref("commodity", "commodities"),),
+    ),
+    Table(
+        "demand_response",
+        (Column("commodity", ID), Column("restraint_max_share", low=0, high=1),
+         Column("restraint_cost_usd_per_t", low=0), Column("shortfall_penalty_usd_per_t", positive=True),
+         SOURCE),
+        key=("commodity",),
+        references=(_ref("commodity", "commodities"),),
+    ),
+    Table(
+        "transfers",
+        (Column("commodity", ID), Column("from_member", ID), Column("to_member", ID),
+         Column("lag_months", "integer", low=0), Column("max_t_per_month", low=0),
+         Column("cost_usd_per_t", low=0), SOURCE),
+        key=("commodity", "from_member", "to_member"),
+        references=(_ref("commodity", "commodities"), _ref("from_member", "members", "member"),
+                    _ref("to_member", "members", "member")),
+    ),
+)
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
