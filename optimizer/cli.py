@@ -54,13 +54,17 @@ def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> 
 @click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
 @click.option("--floors/--no-floors", default=False, show_default=True,
               help="Enforce the days-of-cover targets of stockpiles.csv on the starting stock.")
+@click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds HiGHS may spend on each LP.")
 @data_option
 @scenario_dir_option
 def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,
-          horizon: int | None, floors: bool, data_dir: Path, scenario_dir: Path) -> None:
-    """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file)."""
+          horizon: int | None, floors: bool, time_limit: float | None, data_dir: Path,
+          scenario_dir: Path) -> None:
+    """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file).
+
+    Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
     case, sets = _load_inputs(data_dir, scenario_dir, scenarios)
-    options = RunOptions(horizon_months=horizon, cover_floors=floors)
+    options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit)
     results = []
     for scenario_set in sets:
         if not as_json:
@@ -74,7 +78,7 @@ def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: 
     if as_json:
         payload = {"status": "optimal" if all_optimal else "not_optimal",
                    "runs": [summary(r) for r in results]}
-        click.echo(json.dumps(payload, indent=2, default=_json_default))
+        click.echo(json.dumps(payload, indent=2, default=str))
     else:
         click.echo("\n\n".join(render_text(r) for r in results))
     sys.exit(EXIT_OK if all_optimal else EXIT_NOT_OPTIMAL)
@@ -100,9 +104,3 @@ def _load_inputs(data_dir: Path, scenario_dir: Path, names: tuple[str, ...]):
 def _fail(exc: InputError) -> None:
     click.echo(exc.report(), err=True)
     sys.exit(EXIT_BAD_INPUT)
-
-
-def _json_default(value):
-    if isinstance(value, float) and value != value:  # NaN is not JSON
-        return None
-    return str(value)

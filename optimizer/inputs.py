@@ -23,6 +23,7 @@ class RunOptions:
     horizon_months: int | None = None  # None: the scenario file's horizon, else DEFAULT_HORIZON_MONTHS
     cover_floors: bool = False  # enforce the days-of-cover targets of stockpiles.csv
     transfers: bool = True  # crisis transfers between members (off in independent mode)
+    time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,6 @@ class ModelInputs:
     supplier_capacity: dict[tuple[str, str], float]  # (c, k) -> units per month
     import_price: dict[tuple[str, str, int], float]  # (s, route, arrival month) -> M$ per unit
     closed: set[tuple[str, str, int]]  # (s, route, arrival month) that cannot carry anything
-    crisis: set[tuple[str, str, int]]  # (s, c, t): months in which stock may be released
     supply_rows: dict[tuple[str, str, str, str, int], float]  # (s, c, k, group, departure) -> share
     demand: dict[tuple[str, str, str, int], float]  # (s, c, m, t) -> units per month
     demand_per_year: dict[tuple[str, str], float]  # (c, m) -> units per year, no shocks
@@ -122,7 +122,7 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
         probability={s.name: s.probability for s in scenario_set.scenarios},
         tonnes_per_unit=unit, routes=routes,
         supplier_capacity=_supplier_capacity(case, unit, capacity_share),
-        import_price={}, closed=set(), crisis=set(), supply_rows={}, demand={}, demand_per_year={},
+        import_price={}, closed=set(), supply_rows={}, demand={}, demand_per_year={},
         **_stock_parameters(case, members, unit, horizon, options.cover_floors),
         **_demand_response(case, unit),
         transfers=_transfers(case, members, unit) if options.transfers else [],
@@ -221,21 +221,6 @@ def _apply_scenario(inputs: ModelInputs, scenario, price: dict[tuple[str, str], 
             if any(e.chokepoint in route.chokepoints and e.active(d) for e in closures):
                 inputs.closed.add((s, r, t))
     _supply_rows(inputs, s, bans)
-    _crisis_months(inputs, s, scenario.events)
-
-
-def _crisis_months(inputs: ModelInputs, s: str, events) -> None:
-    """Months in which commodity c's strategic stock may be released: while an event touching c
-    is active, and for the longest lead time of c's routes after it (until imports are back)."""
-    for c in inputs.commodities:
-        routes = [r for r in inputs.routes.values() if r.commodity == c]
-        max_lead = max((r.lead_months for r in routes), default=0)
-        passes = {cp for r in routes for cp in r.chokepoints}
-        for e in events:
-            touches = e.chokepoint in passes if isinstance(e, ChokepointClosure) else e.commodity == c
-            if touches:
-                last = min(e.start_month + e.duration_months - 1 + max_lead, inputs.horizon)
-                inputs.crisis.update((s, c, t) for t in range(e.start_month, last + 1))
 
 
 def _supply_rows(inputs: ModelInputs, s: str, bans: list[ExportBan]) -> None:

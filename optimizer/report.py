@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from .run import RunResult, Solution
@@ -61,10 +63,16 @@ def summary(result: RunResult) -> dict:
                  "message": sol.outcome.message, "objective_musd": sol.objective_musd,
                  "solver": sol.outcome.solver, "solve_seconds": sol.outcome.seconds, "size": sol.size}
         if sol.optimal:
-            entry["stockpile"] = stockpile_headline(sol).to_dict(orient="records")
-            entry["scenarios"] = scenario_headline(sol).to_dict(orient="records")
+            entry["stockpile"] = _records(stockpile_headline(sol))
+            entry["scenarios"] = _records(scenario_headline(sol))
         out["solutions"].append(entry)
     return out
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, with NaN (e.g. days of cover of a zero demand) as None so JSON stays valid."""
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in df.to_dict(orient="records")]
 
 
 def render_text(result: RunResult) -> str:

@@ -11,11 +11,14 @@ from .model.build import FIRST_STAGE_ITEMS
 from .solve import SolveOutcome
 
 NONZERO_T = 1e-9  # flows below this many model units are omitted from the flow tables
+ROUND_OFF = 1e-9  # model units; solver round-off below zero that is shown as 0
 
 
 def _val(var) -> float:
-    """A non-negative variable's value, without the solver's -0.0 and -1e-13 round-off."""
-    return max(0.0, var.value or 0.0)
+    """A non-negative variable's value, without the solver's -0.0 and -1e-13 round-off (a larger
+    negative value is kept, so that the invariant tests can catch it)."""
+    value = var.value or 0.0
+    return 0.0 if -ROUND_OFF < value <= 0.0 else value
 
 
 def extract_tables(m: pyo.ConcreteModel, p: ModelInputs, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:

@@ -112,7 +112,7 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
     inputs = build_inputs(case, scenario_set, options, members, capacity_share)
     model = build_model(inputs)
     build_seconds = time.perf_counter() - started
-    outcome = solve_model(model)
+    outcome = solve_model(model, time_limit_s=options.time_limit_s)
     tables = extract_tables(model, inputs, outcome) if outcome.optimal else {}
     size = {"variables": model.nvariables(), "constraints": model.nconstraints()}
     return Solution(label, members, outcome, tables, size, build_seconds, inputs)

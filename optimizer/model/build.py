@@ -9,8 +9,8 @@ from pyomo.core.util import quicksum
 from ..inputs import ModelInputs
 from . import market, stockpile, supply, transfers
 
-FIRST_STAGE_ITEMS = ("capital",)
-SCENARIO_ITEMS = ("holding", "procurement", "freight", "transfer", "restraint", "shortfall")
+FIRST_STAGE_ITEMS = ("capital", "holding")
+SCENARIO_ITEMS = ("extra_holding", "procurement", "freight", "transfer", "restraint", "shortfall")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
 
 

@@ -16,9 +16,8 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     m.Stock = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock at the end of month t (units)")
     m.Release = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock released in month t")
     m.Fill = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock refilled in month t")
-    for s, c, mem, t in monthly:  # strategic stock is released only while a crisis lasts
-        if (s, c, t) not in p.crisis:
-            m.Release[s, c, mem, t].setub(0.0)
+    m.Stock_Above_Initial = pyo.Var(monthly, domain=pyo.NonNegativeReals,
+                                     doc="stock above the starting level, which pays extra holding")
 
     def capacity(c, mem):
         return p.existing_capacity[(c, mem)] + m.New_Capacity[c, mem]
@@ -43,7 +42,12 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         """Stock[T] >= Initial_Stock: the horizon ends with the stock it started with"""
         return m.Stock[s, c, mem, p.horizon] >= m.Initial_Stock[c, mem]
 
+    def stock_above_initial_rule(m, s, c, mem, t):
+        """Stock_Above_Initial[t] >= Stock[t] - Initial_Stock"""
+        return m.Stock_Above_Initial[s, c, mem, t] - m.Stock[s, c, mem, t] + m.Initial_Stock[c, mem] >= 0
+
     m.Stock_Balance_Constraint = pyo.Constraint(monthly, rule=stock_balance_rule)
+    m.Stock_Above_Initial_Constraint = pyo.Constraint(monthly, rule=stock_above_initial_rule)
     m.Stock_Capacity_Constraint = pyo.Constraint(monthly, rule=stock_capacity_rule)
     m.Initial_Stock_Capacity_Constraint = pyo.Constraint(
         pairs, rule=lambda m, c, mem: m.Initial_Stock[c, mem] - m.New_Capacity[c, mem]
@@ -60,10 +64,15 @@ def net_release(m: pyo.ConcreteModel, s: str, c: str, mem: str, t: int):
 
 
 def first_stage_costs(m: pyo.ConcreteModel, p: ModelInputs) -> dict[str, object]:
-    return {"capital": quicksum(p.capacity_cost[c] * m.New_Capacity[c, mem]
-                                for c in p.commodities for mem in p.members)}
+    """Capital of new storage, and carrying the starting stock for the whole horizon: the
+    programme's carrying cost is committed, so drawing stock in a crisis does not refund it."""
+    pairs = [(c, mem) for c in p.commodities for mem in p.members]
+    return {
+        "capital": quicksum(p.capacity_cost[c] * m.New_Capacity[c, mem] for c, mem in pairs),
+        "holding": quicksum(p.holding_cost[c] * p.horizon * m.Initial_Stock[c, mem] for c, mem in pairs),
+    }
 
 
 def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
-    return {"holding": quicksum(p.holding_cost[c] * m.Stock[s, c, mem, t]
-                                for c in p.commodities for mem in p.members for t in p.months)}
+    return {"extra_holding": quicksum(p.holding_cost[c] * m.Stock_Above_Initial[s, c, mem, t]
+                                      for c in p.commodities for mem in p.members for t in p.months)}

@@ -1,0 +1,79 @@
+"""The `stockpile` command: exit codes, JSON, output folders, and clear errors without tracebacks."""
+
+import json
+import shutil
+
+import pandas as pd
+from click.testing import CliRunner
+
+from optimizer.case import DEFAULT_DATA_DIR
+from optimizer.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_validate_shipped_inputs():
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    assert "data OK" in result.output and "scenario OK: stochastic" in result.output
+
+
+def test_solve_json_reports_status_objective_and_headline():
+    result = run("solve", "baseline", "--json", "--horizon", "6")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "optimal"
+    [run_summary] = payload["runs"]
+    [joint] = run_summary["solutions"]
+    assert joint["status"] == "optimal" and joint["objective_musd"] > 0
+    assert {row["commodity"] for row in joint["stockpile"]} == {
+        "graphite", "rare_earths", "gallium", "germanium", "lng"}
+
+
+def test_solve_both_writes_all_tables_and_run_record(tmp_path):
+    out = tmp_path / "out"
+    result = run("solve", "rare_earth_japan_2010", "--mode", "both", "--horizon", "6", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Value of cooperation" in result.stdout
+    folder = out / "rare_earth_japan_2010"
+    for name in ("stockpile_plan", "stock_trajectory", "flows", "transfers", "shortfalls", "costs",
+                 "scarcity_prices"):
+        df = pd.read_csv(folder / f"{name}.csv")
+        assert "solution" in df.columns
+    record = json.loads((folder / "run_record.json").read_text())
+    assert [s["status"] for s in record["solutions"]] == ["optimal"] * 3
+    assert record["solutions"][0]["solver"].startswith("HiGHS")
+    assert len(record["inputs_hash"]) == 64
+
+
+def test_bad_input_exits_1_without_traceback_or_output(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    df = pd.read_csv(data / "demand.csv", dtype=str, keep_default_na=False)
+    df.loc[0, "demand_t_per_year"] = "lots"
+    df.to_csv(data / "demand.csv", index=False)
+    out = tmp_path / "out"
+    result = run("solve", "baseline", "no_such_scenario", "--data", str(data), "--out", str(out))
+    assert result.exit_code == 1
+    assert "demand.csv, row 2, field 'demand_t_per_year': 'lots' is not a number" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_unknown_scenario_lists_known_ones():
+    result = run("solve", "hormuz")
+    assert result.exit_code == 1
+    assert "scenario file not found; known scenarios:" in result.stderr
+    assert "hormuz_closure" in result.stderr
+
+
+def test_solve_that_stops_early_exits_2_and_says_why(tmp_path):
+    result = run("solve", "stochastic", "--time-limit", "0", "--json")
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    [joint] = payload["runs"][0]["solutions"]
+    assert joint["status"] == "time_limit"
+    assert "time limit" in joint["message"]
+    assert "stockpile" not in joint  # a non-optimal solve is never shown as a plan
