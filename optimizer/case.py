@@ -217,6 +217,7 @@ def _check_consistency(typed: dict[str, pd.DataFrame]) -> list[Problem]:
         for c in sorted(set(commodities) - set(typed[name]["commodity"])):
             problems.append(Problem(f"{name}.csv", None, "commodity", f"no row for commodity {c}; add one"))
     problems += _check_shares(typed)
+    problems += _check_restraint_cheaper_than_shortfall(typed)
     problems += _check_routes(typed)
     problems += _check_transfers(typed)
     return problems
@@ -224,17 +225,30 @@ def _check_consistency(typed: dict[str, pd.DataFrame]) -> list[Problem]:
 
 def _check_shares(typed: dict[str, pd.DataFrame]) -> list[Problem]:
     problems = []
-    shares = typed["import_shares"].groupby(["member", "commodity"])["import_share"].sum()
+    df = typed["import_shares"]
     demand = typed["demand"].set_index(["member", "commodity"])["demand_t_per_year"]
-    for (m, c), total in shares.items():
+    for (m, c), group in df.groupby(["member", "commodity"], sort=False):
+        total = group["import_share"].sum()
         if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            rows = ", ".join(str(i + 2) for i in group.index)
             problems.append(Problem("import_shares.csv", None, "import_share",
-                                    f"shares of member {m}, commodity {c} sum to {total:.6g}; they must sum to 1"))
+                                    f"shares of member {m}, commodity {c} (rows {rows}) sum to {total:.6g}; "
+                                    "they must sum to 1"))
+    have = set(zip(df["member"], df["commodity"]))
     for (m, c), d in demand.items():
-        if d > 0 and (m, c) not in shares.index:
+        if d > 0 and (m, c) not in have:
             problems.append(Problem("import_shares.csv", None, "member,commodity",
                                     f"member {m} imports {c} but has no import shares; add rows summing to 1"))
     return problems
+
+
+def _check_restraint_cheaper_than_shortfall(typed: dict[str, pd.DataFrame]) -> list[Problem]:
+    df = typed["demand_response"]
+    return [Problem("demand_response.csv", int(i) + 2, "restraint_cost_usd_per_t",
+                    f"{row.restraint_cost_usd_per_t:g} must be below the shortfall penalty "
+                    f"{row.shortfall_penalty_usd_per_t:g}: restraint is the cheaper last resort")
+            for i, row in df.iterrows()
+            if row.restraint_max_share > 0 and row.restraint_cost_usd_per_t >= row.shortfall_penalty_usd_per_t]
 
 
 def _check_routes(typed: dict[str, pd.DataFrame]) -> list[Problem]:

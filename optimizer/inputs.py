@@ -1,7 +1,7 @@
 """Apply a scenario set and run options to a case: the scaled parameters the LP is built from.
 
 Quantities are in each commodity's model unit (t, kt or Mt: commodities.csv) and money in
-million USD (M$), so that the LP's coefficients stay within a few orders of magnitude.
+thousand USD (k$), so that the LP's coefficients stay inside HiGHS's comfort range.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from .case import Case
 from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
 from .schema import TONNES_PER_MODEL_UNIT
 
-USD_PER_MODEL_MONEY = 1e6  # the objective is in million USD
+USD_PER_MODEL_MONEY = 1e3  # the LP's money unit is thousand USD (k$); results are in M USD
+MODEL_MONEY_PER_MUSD = 1e6 / USD_PER_MODEL_MONEY
 DAYS_PER_YEAR = 365.0
 DEFAULT_HORIZON_MONTHS = 24
 GROUP_SEPARATOR = "+"  # a supply row's member group, e.g. "KR+JP" (member ids never hold "+")
@@ -33,7 +34,7 @@ class Route:
     supplier: str
     member: str
     lead_months: int
-    freight: float  # M$ per unit
+    freight: float  # k$ per unit
     chokepoints: tuple[str, ...]
 
 
@@ -44,7 +45,7 @@ class Transfer:
     receiver: str
     lag_months: int
     max_per_month: float  # units per month
-    cost: float  # M$ per unit
+    cost: float  # k$ per unit
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ModelInputs:
     tonnes_per_unit: dict[str, float]
     routes: dict[str, Route]
     supplier_capacity: dict[tuple[str, str], float]  # (c, k) -> units per month
-    import_price: dict[tuple[str, str, int], float]  # (s, route, arrival month) -> M$ per unit
+    import_price: dict[tuple[str, str, int], float]  # (s, route, arrival month) -> k$ per unit
     closed: set[tuple[str, str, int]]  # (s, route, arrival month) that cannot carry anything
     supply_rows: dict[tuple[str, str, str, str, int], float]  # (s, c, k, group, departure) -> share
     demand: dict[tuple[str, str, str, int], float]  # (s, c, m, t) -> units per month
@@ -68,8 +69,8 @@ class ModelInputs:
     current_stock: dict[tuple[str, str], float]
     target_days: dict[tuple[str, str], float]
     floor: dict[tuple[str, str], float]  # (c, m) -> units; only when floors are on
-    holding_cost: dict[str, float]  # M$ per unit-month
-    capacity_cost: dict[str, float]  # M$ per unit of new capacity over the horizon
+    holding_cost: dict[str, float]  # k$ per unit-month
+    capacity_cost: dict[str, float]  # k$ per unit of new capacity over the horizon
     release_share: dict[str, float]
     restraint_share: dict[str, float]
     restraint_cost: dict[str, float]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
-from .inputs import DAYS_PER_YEAR, USD_PER_MODEL_MONEY, ModelInputs
+from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
 from .model import COST_ITEMS
 from .model.build import FIRST_STAGE_ITEMS
 from .solve import SolveOutcome
@@ -91,9 +91,9 @@ def _shortfalls(m, p: ModelInputs) -> pd.DataFrame:
 
 
 def _costs(m, p: ModelInputs) -> pd.DataFrame:
-    rows = [("first_stage", item, "", 1.0, pyo.value(m.First_Stage_Cost[item]))
+    rows = [("first_stage", item, "", 1.0, pyo.value(m.First_Stage_Cost[item]) / MODEL_MONEY_PER_MUSD)
             for item in FIRST_STAGE_ITEMS]
-    rows += [("scenario", item, s, p.probability[s], pyo.value(m.Scenario_Cost[item, s]))
+    rows += [("scenario", item, s, p.probability[s], pyo.value(m.Scenario_Cost[item, s]) / MODEL_MONEY_PER_MUSD)
              for item in COST_ITEMS if item not in FIRST_STAGE_ITEMS for s in p.scenarios]
     df = pd.DataFrame(rows, columns=["stage", "item", "scenario", "probability", "cost_musd"])
     df["expected_cost_musd"] = df["probability"] * df["cost_musd"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from .case import Case
-from .inputs import DEFAULT_HORIZON_MONTHS, ModelInputs, RunOptions, build_inputs, capacity_split
+from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, RunOptions, build_inputs, capacity_split
 from .model import build_model
 from .results import extract_tables
 from .scenarios import ScenarioSet
@@ -37,7 +37,8 @@ class Solution:
 
     @property
     def objective_musd(self) -> float | None:
-        return self.outcome.objective
+        objective = self.outcome.objective
+        return None if objective is None else objective / MODEL_MONEY_PER_MUSD
 
 
 @dataclass
@@ -93,6 +94,7 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
     options = replace(options, horizon_months=horizon)
+    case = scenario_set.apply_to(case)
     result = RunResult(scenario_set, options, mode, case.fingerprint())
     if mode in ("joint", "both"):
         result.joint = solve_coalition(case, scenario_set, options, case.members, "joint")

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .case import Case
+from .edits import CellEdit, apply_edits
 from .errors import InputError, Problem
 
 DEFAULT_SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
@@ -74,12 +75,19 @@ class _ScenarioEntry(_Strict):
         return self
 
 
+class _Override(_Strict):
+    table: str
+    where: dict[str, str]
+    set: dict[str, float | str]
+
+
 class _ScenarioFile(_Strict):
     name: str
     title: str
     description: str = ""
     source: str = ""
     horizon_months: int | None = Field(default=None, ge=1, le=600)
+    overrides: tuple[_Override, ...] = ()
     scenarios: tuple[_ScenarioEntry, ...] = Field(min_length=1)
 
 
@@ -98,6 +106,11 @@ class ScenarioSet:
     horizon_months: int | None
     scenarios: tuple[Scenario, ...]
     origin: str = "<memory>"
+    overrides: tuple[CellEdit, ...] = ()  # data changes this set makes to the case
+
+    def apply_to(self, case: Case) -> Case:
+        """The case as this scenario set sees it (its overrides applied)."""
+        return apply_edits(case, self.overrides, self.origin)
 
 
 def scenario_path(name_or_path: str | Path, folder: str | Path | None = None) -> Path:
@@ -124,7 +137,12 @@ def scenario_set_from_dict(data: Any, case: Case, file: str = "<memory>",
                            folder: str | Path | None = None,
                            expected_name: str | None = None) -> ScenarioSet:
     spec = _validate_shape(data, file)
+    overrides = tuple(CellEdit(o.table, dict(o.where), dict(o.set)) for o in spec.overrides)
     problems = []
+    try:
+        case = apply_edits(case, overrides, file)
+    except InputError as exc:
+        problems += exc.problems
     if expected_name is not None and spec.name != expected_name:
         problems.append(Problem(file, None, "name",
                                 f"'{spec.name}' must equal the file name '{expected_name}'"))
@@ -140,7 +158,7 @@ def scenario_set_from_dict(data: Any, case: Case, file: str = "<memory>",
     if problems:
         raise InputError(problems)
     return ScenarioSet(spec.name, spec.title, spec.description, spec.horizon_months,
-                       tuple(scenarios), origin=file)
+                       tuple(scenarios), origin=file, overrides=overrides)
 
 
 def _read_yaml(path: Path) -> Any:

@@ -31,7 +31,7 @@ _PLAIN_WORDS = {
 class SolveOutcome:
     status: str
     message: str
-    objective: float | None
+    objective: float | None  # in the model's money unit (see inputs.USD_PER_MODEL_MONEY)
     solver: str
     seconds: float
     warnings: list[str] = field(default_factory=list)

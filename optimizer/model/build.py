@@ -1,4 +1,4 @@
-"""Assemble the blocks into one LP whose objective is the expected total cost (M$)."""
+"""Assemble the blocks into one LP whose objective is the expected total cost (k$)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,11 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     m.Restraint = pyo.Var(index, domain=pyo.NonNegativeReals,
                           bounds=lambda m, s, c, mem, t: (0.0, p.restraint_share[c] * p.demand[s, c, mem, t]),
                           doc="demand restrained or substituted (units/month)")
-    m.Shortfall = pyo.Var(index, domain=pyo.NonNegativeReals, doc="demand left unmet (units/month)")
+    # Restraint is cheaper than shortfall (checked on input), so it is used up first; this bound
+    # keeps restraint + shortfall within demand without an extra row.
+    m.Shortfall = pyo.Var(index, domain=pyo.NonNegativeReals,
+                          bounds=lambda m, s, c, mem, t: (0.0, (1 - p.restraint_share[c]) * p.demand[s, c, mem, t]),
+                          doc="demand left unmet (units/month)")
     routes_in = defaultdict(list)
     for r, route in p.routes.items():
         routes_in[(route.commodity, route.member)].append(r)
