@@ -123,18 +123,13 @@ def _parse_table(table: Table, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Pro
 
 
 def _parse_cell(column: Column, cell: object) -> tuple[object, str | None]:
+    if column.kind == "idlist":
+        return _parse_idlist(cell)
     text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
-    if column.kind in ("text", "idlist") and not text:
-        return ("" if column.kind == "text" else ()), (None if column.optional or column.kind == "idlist"
-                                                        else "is empty; write a value")
+    if not text:
+        return ("" if column.kind == "text" else None), (None if column.optional else "is empty; write a value")
     if column.kind == "text":
         return text, None
-    if column.kind == "idlist":
-        items = tuple(part.strip() for part in text.split(";") if part.strip())
-        bad = [item for item in items if not _ID_PATTERN.match(item)]
-        return items, (f"'{';'.join(bad)}' is not a valid name (letters, digits, _)" if bad else None)
-    if not text:
-        return None, "is empty; write a value"
     if column.kind == "id":
         ok = _ID_PATTERN.match(text)
         return text, None if ok else f"'{text}' is not a valid name (letter first, then letters, digits, _)"
@@ -142,6 +137,18 @@ def _parse_cell(column: Column, cell: object) -> tuple[object, str | None]:
         ok = text in column.choices
         return text, None if ok else f"'{text}' is not one of: {', '.join(column.choices)}"
     return _parse_number(column, text)
+
+
+def _parse_idlist(cell: object) -> tuple[tuple[str, ...], str | None]:
+    """'a;b' (from a CSV) or an already parsed tuple -> ('a', 'b'); empty -> ()."""
+    if isinstance(cell, (tuple, list)):
+        parts = [str(item) for item in cell]
+    else:
+        blank = cell is None or (isinstance(cell, float) and math.isnan(cell))
+        parts = [] if blank else str(cell).split(";")
+    items = tuple(part.strip() for part in parts if part.strip())
+    bad = [item for item in items if not _ID_PATTERN.match(item)]
+    return items, (f"'{';'.join(bad)}' is not a valid name (letters, digits, _)" if bad else None)
 
 
 def _parse_number(column: Column, text: str) -> tuple[object, str | None]:

@@ -164,3 +164,30 @@ def test_fixture_scenarios_validate_event_names():
     case = tiny_case()
     with pytest.raises(InputError, match="unknown name 'b'"):
         scenarios(case, ("x", 1.0, [ban(1, 1, supplier="b")]))
+
+
+def test_edits_are_pure_and_revalidated():
+    from optimizer.edits import CellEdit, apply_edits
+
+    case = load_case()
+    edited = apply_edits(case, [CellEdit("demand", {"member": "KR", "commodity": "gallium"},
+                                         {"demand_t_per_year": 24.0})], "test")
+    demand = edited.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
+    assert demand[("KR", "gallium")] == 24.0
+    assert load_case().fingerprint() == case.fingerprint() != edited.fingerprint()
+    with pytest.raises(InputError) as info:
+        apply_edits(case, [CellEdit("demand", {"member": "KR", "commodity": "gallium"},
+                                    {"demand_t_per_year": -1.0}),
+                           CellEdit("nope", {}, {"x": 1}),
+                           CellEdit("demand", {"member": "CN", "commodity": "gallium"},
+                                    {"demand_t_per_year": 1.0})], "test")
+    text = str(info.value)
+    assert "unknown table 'nope'" in text and "no row of demand.csv has member=CN" in text
+
+
+def test_scenario_overrides_change_the_case_it_solves(tmp_path):
+    case = load_case()
+    sensitivity = load_scenario_set("korea_graphite_67pct", case)
+    shares = sensitivity.apply_to(case).table("import_shares").set_index(["member", "commodity", "supplier"])
+    assert shares.loc[("KR", "graphite", "china"), "import_share"] == 0.67
+    assert sensitivity.scenarios[0].events == load_scenario_set("graphite_licensing", case).scenarios[0].events

@@ -2,8 +2,7 @@
 
 import pytest
 
-from optimizer import RunOptions, load_case, load_scenario_set, solve_case
-from optimizer.scenarios import list_scenarios
+from optimizer import RunOptions, load_case, solve_case
 
 TOL = 1e-6  # model units
 SINGLE = ["gallium_germanium_ban", "graphite_licensing", "rare_earth_japan_2010",
@@ -15,9 +14,9 @@ def case():
     return load_case()
 
 
-@pytest.fixture(scope="module")
-def results(case):
-    return {name: solve_case(case, load_scenario_set(name, case), "both") for name in list_scenarios()}
+@pytest.fixture
+def results(shipped_results):
+    return shipped_results
 
 
 def test_every_shipped_scenario_solves_to_optimality_without_scaling_warnings(results):
