@@ -47,6 +47,12 @@ def scenario_headline(solution: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def cost_breakdown(solution: Solution) -> dict[str, float]:
+    """Expected cost (M USD) by item: capital, holding, procurement, freight, ..., shortfall."""
+    costs = solution.tables["costs"]
+    return {item: float(v) for item, v in costs.groupby("item", sort=False)["expected_cost_musd"].sum().items()}
+
+
 def summary(result: RunResult) -> dict:
     """Machine-readable headline of one run (what `stockpile solve --json` prints)."""
     out = {
@@ -63,6 +69,7 @@ def summary(result: RunResult) -> dict:
                  "message": sol.outcome.message, "objective_musd": sol.objective_musd,
                  "solver": sol.outcome.solver, "solve_seconds": sol.outcome.seconds, "size": sol.size}
         if sol.optimal:
+            entry["expected_cost_by_item_musd"] = cost_breakdown(sol)
             entry["stockpile"] = _records(stockpile_headline(sol))
             entry["scenarios"] = _records(scenario_headline(sol))
         out["solutions"].append(entry)
@@ -87,6 +94,8 @@ def render_text(result: RunResult) -> str:
             continue
         lines.append(f"-- {sol.label}: expected cost {sol.objective_musd:,.1f} M USD "
                      f"({sol.outcome.solver}, {sol.outcome.seconds:.2f} s)")
+        items = ", ".join(f"{k} {v:,.1f}" for k, v in cost_breakdown(sol).items())
+        lines.append(f"   expected cost by item (M USD): {items}")
         lines.append("   stock to hold at the start (model units; days of demand):")
         lines.append(_indent(stockpile_headline(sol).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}")))
