@@ -72,6 +72,7 @@ class ModelInputs:
     holding_cost: dict[str, float]  # k$ per unit-month
     capacity_cost: dict[str, float]  # k$ per unit of new capacity over the horizon
     release_share: dict[str, float]
+    handling_cost: dict[str, float]  # k$ per unit put into or taken out of stock
     restraint_share: dict[str, float]
     restraint_cost: dict[str, float]
     shortfall_penalty: dict[str, float]
@@ -179,6 +180,8 @@ def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], ho
         capacity_cost={c: costs.at[c, "capacity_cost_usd_per_t_year"] * unit[c] / USD_PER_MODEL_MONEY
                        * horizon / 12.0 for c in case.commodities},
         release_share={c: costs.at[c, "release_max_share_per_month"] for c in case.commodities},
+        handling_cost={c: costs.at[c, "handling_cost_usd_per_t"] * unit[c] / USD_PER_MODEL_MONEY
+                       for c in case.commodities},
     )
 
 

@@ -11,11 +11,11 @@ SRC = "assumption: test fixture"
 
 def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, suppliers=None,
               shares=None, routes=None, chokepoints=(), stock=None, holding=0.12, capex=0.0,
-              release=1.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=()):
+              release=1.0, handling=0.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=()):
     """One commodity 'x' in kt, money in M USD. Defaults: 12,000 t/yr demand per member
     (1 kt/month), one supplier 'a' at 1000 USD/t (1 M$/kt) with ample capacity, one route per
     member with no chokepoint and lead 0, no stock, holding 12 %/yr of 1000 USD/t
-    (0.01 M$/kt-month), no capital cost, penalty 10,000 USD/t (10 M$/kt)."""
+    (0.01 M$/kt-month), no capital or handling cost, penalty 10,000 USD/t (10 M$/kt)."""
     demand = demand or {m: 12_000.0 for m in members}
     suppliers = suppliers or [("a", 1000.0, 1e9)]
     shares = shares or [(m, suppliers[0][0], 1.0) for m in members]
@@ -37,7 +37,7 @@ def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, supp
                             target_days=td, source=SRC) for m, (cs, cap, td) in stock.items()],
         "stockpile_costs": [dict(commodity="x", holding_cost_share_per_year=holding,
                                  capacity_cost_usd_per_t_year=capex, release_max_share_per_month=release,
-                                 source=SRC)],
+                                 handling_cost_usd_per_t=handling, source=SRC)],
         "demand_response": [dict(commodity="x", restraint_max_share=restraint[0],
                                  restraint_cost_usd_per_t=restraint[1], shortfall_penalty_usd_per_t=penalty,
                                  source=SRC)],

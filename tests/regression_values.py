@@ -10,17 +10,20 @@ which entries moved and why.
 Change log:
 - 2026-11-23: first pinned values (data from shared/reference, events from month 1, committed
   holding charge, money in k$, rare earths in t).
+- 2026-11-23: every entry moved (by +0.02 to +97 M USD) when a handling cost per tonne moved into
+  or out of stock was added (stockpile_costs.csv), so plans no longer draw and refill stock in
+  calm months; sizes unchanged.
 """
 
 PINNED = {
-    "baseline": (174707.06403699316, 174860.652970766, 3284, 1797),
-    "combined_worst_case": (192271.51905410513, 192700.53212595667, 3284, 1821),
-    "gallium_germanium_ban": (174969.2040778837, 175120.05188207515, 3284, 1797),
-    "graphite_licensing": (174734.1534899932, 174890.60397224827, 3284, 1797),
-    "heavy_rare_earth_2025": (175118.9160407933, 175272.50850249245, 3284, 1797),
-    "hormuz_closure": (189357.09307692345, 189526.47440446127, 3284, 1797),
-    "korea_graphite_67pct": (174761.49038999324, 174921.705874231, 3284, 1797),
-    "rare_earth_japan_2010": (174721.38838092037, 174910.39937655118, 3284, 1821),
-    "stochastic": (176766.7481152841, 176929.9101970952, 26132, 14354),
-    "taiwan_strait_disruption": (176385.60294992354, 176525.410004848, 3284, 1797),
+    "baseline": (174707.2042435904, 174860.79317736323, 3284, 1797),
+    "combined_worst_case": (192364.63557160515, 192793.6993802369, 3284, 1821),
+    "gallium_germanium_ban": (174969.36326248094, 175120.21106667235, 3284, 1797),
+    "graphite_licensing": (174735.22283409038, 174891.82367512572, 3284, 1797),
+    "heavy_rare_earth_2025": (175119.4215273905, 175273.0139890897, 3284, 1797),
+    "hormuz_closure": (189453.91307692346, 189623.29440446128, 3284, 1797),
+    "korea_graphite_67pct": (174762.85673409048, 174922.95848560007, 3284, 1797),
+    "rare_earth_japan_2010": (174721.8459741842, 174910.70031508038, 3284, 1821),
+    "stochastic": (176767.94637141743, 176930.91979455878, 26132, 14354),
+    "taiwan_strait_disruption": (176385.63950992352, 176525.5666730912, 3284, 1797),
 }

@@ -10,7 +10,7 @@ from ..inputs import ModelInputs
 from . import market, stockpile, supply, transfers
 
 FIRST_STAGE_ITEMS = ("capital", "holding")
-SCENARIO_ITEMS = ("extra_holding", "procurement", "freight", "transfer", "restraint", "shortfall")
+SCENARIO_ITEMS = ("extra_holding", "handling", "procurement", "freight", "transfer", "restraint", "shortfall")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
 
 

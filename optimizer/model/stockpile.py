@@ -74,5 +74,8 @@ def first_stage_costs(m: pyo.ConcreteModel, p: ModelInputs) -> dict[str, object]
 
 
 def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
-    return {"extra_holding": quicksum(p.holding_cost[c] * m.Stock_Above_Initial[s, c, mem, t]
-                                      for c in p.commodities for mem in p.members for t in p.months)}
+    keys = [(s, c, mem, t) for c in p.commodities for mem in p.members for t in p.months]
+    return {
+        "extra_holding": quicksum(p.holding_cost[k[1]] * m.Stock_Above_Initial[k] for k in keys),
+        "handling": quicksum(p.handling_cost[k[1]] * (m.Release[k] + m.Fill[k]) for k in keys),
+    }
