@@ -67,7 +67,7 @@ def load_case(data_dir: str | Path | None = None) -> Case:
             continue
         try:
             raw[table.name] = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             problems.append(Problem(table.file, None, None, f"not a readable CSV file: {exc}"))
     if problems:
         raise InputError(problems)

@@ -25,7 +25,26 @@ scenario_dir_option = click.option("--scenario-dir", type=click.Path(file_okay=F
                                    help="Folder of scenario YAML files.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _BadInputExit1:
+    """Click exits 2 on a usage error; here 2 means 'not optimal', so a bad argument exits 1."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_BAD_INPUT
+            raise
+
+
+class _Command(_BadInputExit1, click.Command):
+    pass
+
+
+class _Group(_BadInputExit1, click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Korea-Japan critical-mineral and LNG stockpile optimizer (Pyomo LP, HiGHS)."""
 
@@ -72,7 +91,11 @@ def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: 
         results.append(solve_case(case, scenario_set, mode, options))
     if out_dir is not None:
         for result in results:
-            path = write_run(result, out_dir / result.scenario_set.name)
+            try:
+                path = write_run(result, out_dir / result.scenario_set.name)
+            except OSError as exc:
+                click.echo(f"cannot write results to {out_dir}: {exc.strerror or exc}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
             click.echo(f"wrote {path}", err=True)
     all_optimal = all(r.optimal for r in results)
     if as_json:

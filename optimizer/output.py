@@ -34,6 +34,8 @@ def run_record(result: RunResult) -> dict:
 def write_run(result: RunResult, out_dir: str | Path) -> Path:
     """Write CSVs + run_record.json + summary.json into out_dir, replacing it only once complete."""
     target = Path(out_dir)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(20, "a file is in the way of the output folder", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

@@ -77,3 +77,20 @@ def test_solve_that_stops_early_exits_2_and_says_why(tmp_path):
     assert joint["status"] == "time_limit"
     assert "time limit" in joint["message"]
     assert "stockpile" not in joint  # a non-optimal solve is never shown as a plan
+
+
+def test_empty_table_and_unwritable_output_are_clear_errors(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    (data / "members.csv").write_text("")
+    result = run("validate", "--data", str(data))
+    assert result.exit_code == 1 and "members.csv: not a readable CSV file" in result.stderr
+    out = tmp_path / "out"
+    (tmp_path / "members.csv").write_text("x")
+    result = run("solve", "baseline", "--horizon", "3", "--out", str(tmp_path / "members.csv"))
+    assert result.exit_code == 1 and "is a file" in result.stderr  # refused before solving
+    out.mkdir()
+    (out / "baseline").write_text("a file where the scenario's folder goes")
+    result = run("solve", "baseline", "--horizon", "3", "--out", str(out))
+    assert result.exit_code == 1 and "cannot write results to" in result.stderr
+    assert "Traceback" not in result.output
