@@ -269,7 +269,10 @@ def _check_routes(typed: dict[str, pd.DataFrame]) -> list[Problem]:
 
 
 def _check_transfers(typed: dict[str, pd.DataFrame]) -> list[Problem]:
-    df = typed["transfers"]
-    return [Problem("transfers.csv", int(i) + 2, "to_member",
-                    f"a transfer must go to another member, not back to {row.from_member}")
-            for i, row in df.iterrows() if row.from_member == row.to_member]
+    problems = []
+    for name, sender, receiver in (("transfers", "from_member", "to_member"), ("swaps", "lender", "borrower")):
+        df = typed[name]
+        problems += [Problem(f"{name}.csv", int(i) + 2, receiver,
+                             f"must be another member than {sender} {row[sender]}")
+                     for i, row in df.iterrows() if row[sender] == row[receiver]]
+    return problems

@@ -23,7 +23,10 @@ GROUP_SEPARATOR = "+"  # a supply row's member group, e.g. "KR+JP" (member ids n
 class RunOptions:
     horizon_months: int | None = None  # None: the scenario file's horizon, else DEFAULT_HORIZON_MONTHS
     cover_floors: bool = False  # enforce the days-of-cover targets of stockpiles.csv
-    transfers: bool = True  # crisis transfers between members (off in independent mode)
+    transfers: bool = True  # one-way crisis transfers between members (off when a member is alone)
+    swaps: bool = False  # crisis swaps repaid in kind (swaps.csv); off by default
+    cvar_weight: float = 0.0  # w in (1 - w) x expected cost + w x CVaR; 0 = risk-neutral
+    cvar_level: float = 0.95  # CVaR level a: the mean cost of the worst 1 - a of outcomes
     time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
 
 
@@ -46,6 +49,16 @@ class Transfer:
     lag_months: int
     max_per_month: float  # units per month
     cost: float  # k$ per unit
+
+
+@dataclass(frozen=True)
+class Swap:
+    commodity: str
+    lender: str
+    borrower: str
+    payback_months: int
+    max_per_month: float  # units per month
+    fee: float  # k$ per unit lent
 
 
 @dataclass
@@ -77,6 +90,9 @@ class ModelInputs:
     restraint_cost: dict[str, float]
     shortfall_penalty: dict[str, float]
     transfers: list[Transfer] = field(default_factory=list)
+    swaps: list[Swap] = field(default_factory=list)
+    cvar_weight: float = 0.0
+    cvar_level: float = 0.95
 
     @property
     def horizon(self) -> int:
@@ -128,6 +144,8 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
         **_stock_parameters(case, members, unit, horizon, options.cover_floors),
         **_demand_response(case, unit),
         transfers=_transfers(case, members, unit) if options.transfers else [],
+        swaps=_swaps(case, members, unit) if options.swaps else [],
+        cvar_weight=options.cvar_weight, cvar_level=options.cvar_level,
     )
     demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
     inputs.demand_per_year = {(c, m): demand[(m, c)] / unit[c] for c in commodities for m in members}
@@ -201,6 +219,13 @@ def _transfers(case: Case, members: list[str], unit: dict[str, float]) -> list[T
                      r.cost_usd_per_t * unit[r.commodity] / USD_PER_MODEL_MONEY)
             for r in case.table("transfers").itertuples(index=False)
             if r.from_member in members and r.to_member in members]
+
+
+def _swaps(case: Case, members: list[str], unit: dict[str, float]) -> list[Swap]:
+    return [Swap(r.commodity, r.lender, r.borrower, int(r.payback_months),
+                 r.max_t_per_month / unit[r.commodity], r.fee_usd_per_t * unit[r.commodity] / USD_PER_MODEL_MONEY)
+            for r in case.table("swaps").itertuples(index=False)
+            if r.lender in members and r.borrower in members]
 
 
 def _apply_scenario(inputs: ModelInputs, scenario, price: dict[tuple[str, str], float]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from .report import summary
 from .run import RunResult
 
-TABLES = ("stockpile_plan", "stock_trajectory", "flows", "transfers", "shortfalls", "costs",
+TABLES = ("stockpile_plan", "stock_trajectory", "flows", "transfers", "swaps", "shortfalls", "costs",
           "scarcity_prices")
 
 

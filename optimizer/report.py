@@ -32,14 +32,12 @@ def stockpile_headline(solution: Solution) -> pd.DataFrame:
 
 def scenario_headline(solution: Solution) -> pd.DataFrame:
     """Per scenario: probability, total cost (first stage + scenario) and shortfall share by commodity."""
-    costs = solution.tables["costs"]
-    first = costs.loc[costs["stage"] == "first_stage", "cost_musd"].sum()
-    per_s = costs[costs["stage"] == "scenario"].groupby("scenario", sort=False)["cost_musd"].sum()
+    totals = solution.scenario_costs_musd().set_index("scenario")["cost_musd"]
     short = solution.tables["shortfalls"].groupby(["scenario", "commodity"], sort=False)[
         ["demand_t", "shortfall_t"]].sum()
     rows = []
     for s in solution.inputs.scenarios:
-        row = {"scenario": s, "probability": solution.inputs.probability[s], "cost_musd": first + per_s[s]}
+        row = {"scenario": s, "probability": solution.inputs.probability[s], "cost_musd": totals[s]}
         for c in solution.inputs.commodities:
             d, sh = short.loc[(s, c), "demand_t"], short.loc[(s, c), "shortfall_t"]
             row[f"shortfall_pct_{c}"] = 100.0 * sh / d if d > 0 else 0.0

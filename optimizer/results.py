@@ -6,8 +6,6 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
-from .model import COST_ITEMS
-from .model.build import FIRST_STAGE_ITEMS
 from .solve import SolveOutcome
 
 NONZERO_T = 1e-9  # flows below this many model units are omitted from the flow tables
@@ -24,17 +22,30 @@ def _val(var) -> float:
 def extract_tables(m: pyo.ConcreteModel, p: ModelInputs, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
     """Every result table of an optimal solve, keyed by the CSV name it is written under."""
     return {
-        "stockpile_plan": _stockpile_plan(m, p),
+        "stockpile_plan": _stockpile_plan(m, p, outcome),
         "stock_trajectory": _stock_trajectory(m, p),
         "flows": _flows(m, p),
         "transfers": _transfers(m, p),
+        "swaps": _swaps(m, p),
         "shortfalls": _shortfalls(m, p),
         "costs": _costs(m, p),
         "scarcity_prices": _scarcity_prices(m, p, outcome),
     }
 
 
-def _stockpile_plan(m, p: ModelInputs) -> pd.DataFrame:
+def _capacity_value(m, p: ModelInputs, outcome: SolveOutcome, c: str, mem: str) -> float:
+    """Expected saving (k$ per unit) from one more unit of existing storage over the horizon: minus
+    the duals of every row the capacity appears in (stock <= capacity, release <= share x capacity)."""
+    dual = outcome.duals
+    total = dual.get(m.Initial_Stock_Capacity_Constraint[c, mem], 0.0)
+    for s in p.scenarios:
+        for t in p.months:
+            total += dual.get(m.Stock_Capacity_Constraint[s, c, mem, t], 0.0)
+            total += p.release_share[c] * dual.get(m.Release_Limit_Constraint[s, c, mem, t], 0.0)
+    return -total
+
+
+def _stockpile_plan(m, p: ModelInputs, outcome: SolveOutcome) -> pd.DataFrame:
     rows = []
     for c in p.commodities:
         u = p.tonnes_per_unit[c]
@@ -47,7 +58,9 @@ def _stockpile_plan(m, p: ModelInputs) -> pd.DataFrame:
                 days_of_cover=stock / daily if daily > 0 else float("nan"),
                 target_days=p.target_days[(c, mem)], current_stock_t=current * u,
                 current_days=current / daily if daily > 0 else float("nan"),
-                new_capacity_t=new * u, total_capacity_t=(p.existing_capacity[(c, mem)] + new) * u))
+                new_capacity_t=new * u, total_capacity_t=(p.existing_capacity[(c, mem)] + new) * u,
+                capacity_value_usd_per_t=_capacity_value(m, p, outcome, c, mem) * USD_PER_MODEL_MONEY / u,
+                capacity_cost_usd_per_t=p.capacity_cost[c] * USD_PER_MODEL_MONEY / u))
     return pd.DataFrame(rows)
 
 
@@ -82,6 +95,15 @@ def _transfers(m, p: ModelInputs) -> pd.DataFrame:
                                        "departure_month", "arrival_month", "quantity_t"])
 
 
+def _swaps(m, p: ModelInputs) -> pd.DataFrame:
+    rows = [(s, c, i, j, t, _val(m.Lend[k]) * p.tonnes_per_unit[c], _val(m.Repay[k]) * p.tonnes_per_unit[c],
+             _val(m.Owed[k]) * p.tonnes_per_unit[c])
+            for k in m.Lend.index_set() for s, c, i, j, t in [k]
+            if max(_val(m.Lend[k]), _val(m.Repay[k]), _val(m.Owed[k])) > NONZERO_T]
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "lender", "borrower", "month",
+                                       "lent_t", "repaid_t", "owed_t"])
+
+
 def _shortfalls(m, p: ModelInputs) -> pd.DataFrame:
     rows = [(s, c, mem, t, d * p.tonnes_per_unit[c], _val(m.Restraint[s, c, mem, t]) * p.tonnes_per_unit[c],
              _val(m.Shortfall[s, c, mem, t]) * p.tonnes_per_unit[c])
@@ -91,11 +113,12 @@ def _shortfalls(m, p: ModelInputs) -> pd.DataFrame:
 
 
 def _costs(m, p: ModelInputs) -> pd.DataFrame:
-    rows = [("first_stage", item, "", 1.0, pyo.value(m.First_Stage_Cost[item]) / MODEL_MONEY_PER_MUSD)
-            for item in FIRST_STAGE_ITEMS]
-    rows += [("scenario", item, s, p.probability[s], pyo.value(m.Scenario_Cost[item, s]) / MODEL_MONEY_PER_MUSD)
-             for item in COST_ITEMS if item not in FIRST_STAGE_ITEMS for s in p.scenarios]
-    df = pd.DataFrame(rows, columns=["stage", "item", "scenario", "probability", "cost_musd"])
+    """Cost by stage, item, commodity and scenario (first-stage rows have an empty scenario)."""
+    rows = [("first_stage", item, c, "", 1.0, pyo.value(expr) / MODEL_MONEY_PER_MUSD)
+            for (item, c), expr in m.First_Stage_Cost.items()]
+    rows += [("scenario", item, c, s, p.probability[s], pyo.value(expr) / MODEL_MONEY_PER_MUSD)
+             for (item, c, s), expr in m.Scenario_Cost.items()]
+    df = pd.DataFrame(rows, columns=["stage", "item", "commodity", "scenario", "probability", "cost_musd"])
     df["expected_cost_musd"] = df["probability"] * df["cost_musd"]
     return df
 
@@ -108,6 +131,7 @@ def _scarcity_prices(m, p: ModelInputs, outcome: SolveOutcome) -> pd.DataFrame:
         usd = USD_PER_MODEL_MONEY / p.tonnes_per_unit[c] / weight if weight > 0 else float("nan")
         stock_dual = outcome.duals.get(m.Stock_Balance_Constraint[s, c, mem, t], float("nan"))
         market_dual = outcome.duals.get(m.Market_Balance_Constraint[s, c, mem, t], float("nan"))
-        rows.append((s, c, mem, t, stock_dual * usd, market_dual * usd))
-    return pd.DataFrame(rows, columns=["scenario", "commodity", "member", "month",
-                                       "stock_value_usd_per_t", "market_price_usd_per_t"])
+        capacity_dual = outcome.duals.get(m.Stock_Capacity_Constraint[s, c, mem, t], float("nan"))
+        rows.append((s, c, mem, t, stock_dual * usd, market_dual * usd, -capacity_dual * usd))
+    return pd.DataFrame(rows, columns=["scenario", "commodity", "member", "month", "stock_value_usd_per_t",
+                                       "market_price_usd_per_t", "capacity_value_usd_per_t"])

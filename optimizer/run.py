@@ -13,6 +13,7 @@ from .case import Case
 from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, RunOptions, build_inputs, capacity_split
 from .model import build_model
 from .results import extract_tables
+from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
 from .solve import SolveOutcome, solve_model
 
@@ -34,6 +35,24 @@ class Solution:
     @property
     def optimal(self) -> bool:
         return self.outcome.optimal
+
+    def scenario_costs_musd(self) -> pd.DataFrame:
+        """Total cost (first stage + scenario) and probability of each scenario."""
+        costs = self.tables["costs"]
+        first = costs.loc[costs["stage"] == "first_stage", "cost_musd"].sum()
+        per_s = costs[costs["stage"] == "scenario"].groupby("scenario", sort=False)["cost_musd"].sum()
+        return pd.DataFrame({"scenario": self.inputs.scenarios,
+                             "probability": [self.inputs.probability[s] for s in self.inputs.scenarios],
+                             "cost_musd": [first + per_s.get(s, 0.0) for s in self.inputs.scenarios]})
+
+    @property
+    def expected_cost_musd(self) -> float:
+        df = self.scenario_costs_musd()
+        return float((df["probability"] * df["cost_musd"]).sum())
+
+    def cvar_musd(self, level: float = 0.95) -> float:
+        df = self.scenario_costs_musd()
+        return conditional_value_at_risk(list(df["cost_musd"]), list(df["probability"]), level)
 
     @property
     def objective_musd(self) -> float | None:

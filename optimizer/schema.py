@@ -126,6 +126,15 @@ TABLES: tuple[Table, ...] = (
         references=(_ref("commodity", "commodities"), _ref("from_member", "members", "member"),
                     _ref("to_member", "members", "member")),
     ),
+    Table(
+        "swaps",
+        (Column("commodity", ID), Column("lender", ID), Column("borrower", ID),
+         Column("payback_months", "integer", low=1), Column("max_t_per_month", low=0),
+         Column("fee_usd_per_t", low=0), SOURCE),
+        key=("commodity", "lender", "borrower"),
+        references=(_ref("commodity", "commodities"), _ref("lender", "members", "member"),
+                    _ref("borrower", "members", "member")),
+    ),
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -11,7 +11,7 @@ SRC = "assumption: test fixture"
 
 def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, suppliers=None,
               shares=None, routes=None, chokepoints=(), stock=None, holding=0.12, capex=0.0,
-              release=1.0, handling=0.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=()):
+              release=1.0, handling=0.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=(), swaps=()):
     """One commodity 'x' in kt, money in M USD. Defaults: 12,000 t/yr demand per member
     (1 kt/month), one supplier 'a' at 1000 USD/t (1 M$/kt) with ample capacity, one route per
     member with no chokepoint and lead 0, no stock, holding 12 %/yr of 1000 USD/t
@@ -43,10 +43,14 @@ def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, supp
                                  source=SRC)],
         "transfers": [dict(commodity="x", from_member=i, to_member=j, lag_months=lag, max_t_per_month=mx,
                            cost_usd_per_t=cost, source=SRC) for i, j, lag, mx, cost in transfers],
+        "swaps": [dict(commodity="x", lender=i, borrower=j, payback_months=pb, max_t_per_month=mx,
+                       fee_usd_per_t=fee, source=SRC) for i, j, pb, mx, fee in swaps],
     }
     columns = {"transfers": ["commodity", "from_member", "to_member", "lag_months", "max_t_per_month",
                              "cost_usd_per_t", "source"],
-               "chokepoints": ["chokepoint", "name", "source"]}
+               "chokepoints": ["chokepoint", "name", "source"],
+               "swaps": ["commodity", "lender", "borrower", "payback_months", "max_t_per_month",
+                         "fee_usd_per_t", "source"]}
     tables = {name: pd.DataFrame(rows, columns=columns.get(name)) for name, rows in t.items()}
     return case_from_tables(tables, origin="test fixture")
 

@@ -7,11 +7,13 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.util import quicksum
 
 from ..inputs import ModelInputs
-from . import market, stockpile, supply, transfers
+from . import market, risk, stockpile, supply, swaps, transfers
 
 FIRST_STAGE_ITEMS = ("capital", "holding")
-SCENARIO_ITEMS = ("extra_holding", "handling", "procurement", "freight", "transfer", "restraint", "shortfall")
+SCENARIO_ITEMS = ("extra_holding", "handling", "procurement", "freight", "transfer", "swap", "restraint",
+                  "shortfall")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
+SCENARIO_BLOCKS = (supply, stockpile, transfers, swaps, market)
 
 
 def build_model(p: ModelInputs) -> pyo.ConcreteModel:
@@ -21,21 +23,31 @@ def build_model(p: ModelInputs) -> pyo.ConcreteModel:
         supply.add_components(m, p)
         stockpile.add_components(m, p)
         transfers.add_components(m, p)
+        swaps.add_components(m, p)
         market.add_components(m, p)
+        _add_costs(m, p)
+        risk.add_components(m, p)
         _add_objective(m, p)
     return m
 
 
+def _add_costs(m: pyo.ConcreteModel, p: ModelInputs) -> None:
+    """First_Stage_Cost[item, c] and Scenario_Cost[item, c, s], and each scenario's total."""
+    first = {(item, c): expr for c in p.commodities
+             for item, expr in stockpile.first_stage_costs(m, p, c).items()}
+    per_scenario = {(item, c, s): expr for s in p.scenarios for c in p.commodities
+                    for block in SCENARIO_BLOCKS for item, expr in block.scenario_costs(m, p, s, c).items()}
+    m.First_Stage_Cost = pyo.Expression(list(first), rule=lambda m, item, c: first[(item, c)])
+    m.Scenario_Cost = pyo.Expression(list(per_scenario), rule=lambda m, item, c, s: per_scenario[(item, c, s)])
+    first_total = quicksum(m.First_Stage_Cost[k] for k in first)
+    m.Scenario_Total_Cost = pyo.Expression(
+        p.scenarios, rule=lambda m, s: first_total + quicksum(m.Scenario_Cost[k] for k in per_scenario if k[2] == s))
+    m.Expected_Cost = pyo.Expression(expr=first_total + quicksum(
+        p.probability[k[2]] * m.Scenario_Cost[k] for k in per_scenario))
+
+
 def _add_objective(m: pyo.ConcreteModel, p: ModelInputs) -> None:
-    first = stockpile.first_stage_costs(m, p)
-    m.First_Stage_Cost = pyo.Expression(FIRST_STAGE_ITEMS, rule=lambda m, item: first[item])
-    per_scenario = {}
-    for s in p.scenarios:
-        for block in (supply, stockpile, transfers, market):
-            for item, expr in block.scenario_costs(m, p, s).items():
-                per_scenario[(item, s)] = expr
-    m.Scenario_Cost = pyo.Expression(list(per_scenario), rule=lambda m, item, s: per_scenario[(item, s)])
-    m.Total_Cost = pyo.Objective(
-        expr=quicksum(m.First_Stage_Cost[i] for i in FIRST_STAGE_ITEMS)
-        + quicksum(p.probability[s] * m.Scenario_Cost[i, s] for i, s in per_scenario),
-        sense=pyo.minimize)
+    """Expected cost, or (1 - w) x expected cost + w x CVaR when a risk weight w is set."""
+    w = p.cvar_weight
+    expr = m.Expected_Cost if w == 0 else (1 - w) * m.Expected_Cost + w * m.CVaR
+    m.Total_Cost = pyo.Objective(expr=expr, sense=pyo.minimize)

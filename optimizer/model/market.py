@@ -8,7 +8,7 @@ import pyomo.environ as pyo
 from pyomo.core.util import quicksum
 
 from ..inputs import ModelInputs
-from . import stockpile, supply, transfers
+from . import stockpile, supply, swaps, transfers
 
 
 def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
@@ -26,17 +26,19 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         routes_in[(route.commodity, route.member)].append(r)
 
     def market_balance_rule(m, s, c, mem, t):
-        """arrivals + release - fill + transfers in - out + restraint + shortfall = demand (dual: price)"""
+        """arrivals + release - fill + transfers and swaps in - out + restraint + shortfall = demand
+        (dual: the local price)"""
         return (supply.arrivals(m, p, routes_in[(c, mem)], s, t)
                 + stockpile.net_release(m, s, c, mem, t)
                 + transfers.net_inflow(m, p, s, c, mem, t)
+                + swaps.net_inflow(m, p, s, c, mem, t)
                 + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] == p.demand[s, c, mem, t])
 
     m.Market_Balance_Constraint = pyo.Constraint(index, rule=market_balance_rule)
 
 
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
-    keys = [k for k in p.demand if k[0] == s]
+def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
+    keys = [(s, c, mem, t) for mem in p.members for t in p.months]
     return {
         "restraint": quicksum(p.restraint_cost[k[1]] * m.Restraint[k] for k in keys),
         "shortfall": quicksum(p.shortfall_penalty[k[1]] * m.Shortfall[k] for k in keys),

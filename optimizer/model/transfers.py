@@ -34,6 +34,6 @@ def net_inflow(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str, mem: str, t
     return quicksum(terms)
 
 
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str) -> dict[str, object]:
+def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
     cost = {(x.commodity, x.sender, x.receiver): x.cost for x in p.transfers}
-    return {"transfer": quicksum(cost[k[1:4]] * m.Transfer[k] for k in transfer_index(p, [s]))}
+    return {"transfer": quicksum(cost[k[1:4]] * m.Transfer[k] for k in transfer_index(p, [s]) if k[1] == c)}
