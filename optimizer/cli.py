@@ -127,3 +127,8 @@ def _load_inputs(data_dir: Path, scenario_dir: Path, names: tuple[str, ...]):
 def _fail(exc: InputError) -> None:
     click.echo(exc.report(), err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+from .coop_cli import coop  # noqa: E402  (registered last: it reuses this module's options)
+
+main.add_command(coop)

@@ -6,6 +6,7 @@ import json
 import platform
 import shutil
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,22 +32,34 @@ def run_record(result: RunResult) -> dict:
     }
 
 
-def write_run(result: RunResult, out_dir: str | Path) -> Path:
-    """Write CSVs + run_record.json + summary.json into out_dir, replacing it only once complete."""
+@contextmanager
+def staged_folder(out_dir: str | Path):
+    """Yield an empty staging folder beside out_dir; on success it replaces out_dir, on any error
+    it is removed, so a reader never sees a half-written output folder."""
     target = Path(out_dir)
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(20, "a file is in the way of the output folder", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        for name in TABLES:
-            result.table(name).to_csv(staging / f"{name}.csv", index=False)
-        (staging / "run_record.json").write_text(json.dumps(run_record(result), indent=2, default=str))
-        (staging / "summary.json").write_text(json.dumps(summary(result), indent=2, default=str))
+        yield staging
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return target
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.write_text(json.dumps(payload, indent=2, default=str))
+
+
+def write_run(result: RunResult, out_dir: str | Path) -> Path:
+    """Write CSVs + run_record.json + summary.json into out_dir, replacing it only once complete."""
+    with staged_folder(out_dir) as staging:
+        for name in TABLES:
+            result.table(name).to_csv(staging / f"{name}.csv", index=False)
+        write_json(staging / "run_record.json", run_record(result))
+        write_json(staging / "summary.json", summary(result))
+    return Path(out_dir)

@@ -68,13 +68,13 @@ def summary(result: RunResult) -> dict:
                  "solver": sol.outcome.solver, "solve_seconds": sol.outcome.seconds, "size": sol.size}
         if sol.optimal:
             entry["expected_cost_by_item_musd"] = cost_breakdown(sol)
-            entry["stockpile"] = _records(stockpile_headline(sol))
-            entry["scenarios"] = _records(scenario_headline(sol))
+            entry["stockpile"] = records(stockpile_headline(sol))
+            entry["scenarios"] = records(scenario_headline(sol))
         out["solutions"].append(entry)
     return out
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
+def records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts, with NaN (e.g. days of cover of a zero demand) as None so JSON stays valid."""
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in df.to_dict(orient="records")]
@@ -95,10 +95,10 @@ def render_text(result: RunResult) -> str:
         items = ", ".join(f"{k} {v:,.1f}" for k, v in cost_breakdown(sol).items())
         lines.append(f"   expected cost by item (M USD): {items}")
         lines.append("   stock to hold at the start (model units; days of demand):")
-        lines.append(_indent(stockpile_headline(sol).to_string(
+        lines.append(indent_block(stockpile_headline(sol).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}")))
         lines.append("   cost and shortfall (% of demand over the horizon) per scenario:")
-        lines.append(_indent(scenario_headline(sol).to_string(
+        lines.append(indent_block(scenario_headline(sol).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}")))
     voc = result.value_of_cooperation_musd
     if voc is not None:
@@ -107,5 +107,5 @@ def render_text(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def _indent(text: str) -> str:
+def indent_block(text: str) -> str:
     return "\n".join("   " + line for line in text.splitlines())

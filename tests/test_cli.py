@@ -94,3 +94,20 @@ def test_empty_table_and_unwritable_output_are_clear_errors(tmp_path):
     result = run("solve", "baseline", "--horizon", "3", "--out", str(out))
     assert result.exit_code == 1 and "cannot write results to" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_coop_json_and_output_folder(tmp_path):
+    result = run("coop", "rare_earth_japan_2010", "--horizon", "6", "--risk-weights", "0,1", "--json",
+                 "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    shares = {row["member"]: row for row in report["shares"]}
+    assert abs(sum(row["shapley_musd"] for row in shares.values()) - report["coalition_cost_musd"]) < 1e-6
+    assert [row["weight"] for row in report["risk_frontier"]] == [0.0, 1.0]
+    for name in ("coalitions", "shares", "savings", "cover_per_dollar", "exchanges", "risk_frontier"):
+        assert (tmp_path / "rare_earth_japan_2010" / f"{name}.csv").is_file()
+
+
+def test_coop_rejects_bad_risk_weights():
+    result = run("coop", "baseline", "--risk-weights", "0,2")
+    assert result.exit_code == 1 and "between 0 and 1" in result.stderr

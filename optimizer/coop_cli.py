@@ -1,0 +1,68 @@
+"""`stockpile coop`: what cooperation is worth, who pays what, and at what risk."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, _load_inputs, data_option, scenario_dir_option
+from .coop import NotOptimalError, cooperation_report
+from .coop_report import coop_summary, render_coop_text, write_coop
+from .inputs import RunOptions
+
+
+def _weights(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not a comma-separated list of numbers") from None
+    if not values or any(not 0 <= w <= 1 for w in values):
+        raise click.BadParameter("each weight must be between 0 and 1")
+    return values
+
+
+@click.command()
+@click.argument("scenario")
+@click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
+@click.option("--floors/--no-floors", default=False, show_default=True,
+              help="Enforce the days-of-cover targets on the starting stock in every coalition.")
+@click.option("--risk-level", type=click.FloatRange(0, 1, max_open=True), default=0.95, show_default=True,
+              help="CVaR level: the frontier weighs the mean cost of the worst (1 - level) of outcomes.")
+@click.option("--risk-weights", default="0,0.25,0.5,0.75,1", show_default=True,
+              help="Weights w of CVaR in (1 - w) x expected cost + w x CVaR for the frontier.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the report's CSV tables and summary.json to OUT/<scenario set>/.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of tables.")
+@data_option
+@scenario_dir_option
+def coop(scenario: str, horizon: int | None, floors: bool, risk_level: float, risk_weights: str,
+         out_dir: Path | None, as_json: bool, data_dir: Path, scenario_dir: Path) -> None:
+    """Coalition costs, fair cost shares (Shapley, IEA rule, core), swaps versus transfers and the
+    cost-risk frontier for one SCENARIO set.
+
+    Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
+    try:
+        weights = _weights(risk_weights)
+    except click.BadParameter as exc:
+        click.echo(f"--risk-weights: {exc.message}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    case, [scenario_set] = _load_inputs(data_dir, scenario_dir, (scenario,))
+    if not as_json:
+        click.echo(f"solving every coalition for {scenario_set.name} ...", err=True)
+    try:
+        report = cooperation_report(case, scenario_set, RunOptions(horizon_months=horizon, cover_floors=floors),
+                                    weights, risk_level)
+    except NotOptimalError as exc:
+        click.echo(f"not optimal, no cost split computed: {exc}", err=True)
+        sys.exit(EXIT_NOT_OPTIMAL)
+    if out_dir is not None:
+        try:
+            click.echo(f"wrote {write_coop(report, out_dir / scenario_set.name)}", err=True)
+        except OSError as exc:
+            click.echo(f"cannot write results to {out_dir}: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    click.echo(json.dumps(coop_summary(report), indent=2, default=str) if as_json else render_coop_text(report))
+    sys.exit(EXIT_OK)
