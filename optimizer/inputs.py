@@ -6,7 +6,7 @@ thousand USD (k$), so that the LP's coefficients stay inside HiGHS's comfort ran
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .case import Case
 from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
@@ -153,7 +153,23 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
              case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]].itertuples(index=False)}
     for scenario in scenario_set.scenarios:
         _apply_scenario(inputs, scenario, price)
+    _as_python_floats(inputs)
     return inputs
+
+
+_FLOAT_DICTS = ("supplier_capacity", "import_price", "supply_rows", "demand", "demand_per_year",
+                "existing_capacity", "current_stock", "target_days", "floor", "holding_cost", "capacity_cost",
+                "release_share", "handling_cost", "restraint_share", "restraint_cost", "shortfall_penalty")
+
+
+def _as_python_floats(inputs: ModelInputs) -> None:
+    """numpy scalars (from pandas) times a Pyomo variable take numpy's slow ufunc path; plain
+    floats build the LP several times faster."""
+    for name in _FLOAT_DICTS:
+        setattr(inputs, name, {k: float(v) for k, v in getattr(inputs, name).items()})
+    inputs.routes = {r: replace(x, freight=float(x.freight)) for r, x in inputs.routes.items()}
+    inputs.transfers = [replace(x, max_per_month=float(x.max_per_month), cost=float(x.cost)) for x in inputs.transfers]
+    inputs.swaps = [replace(x, max_per_month=float(x.max_per_month), fee=float(x.fee)) for x in inputs.swaps]
 
 
 def lead_time_months(transit_days: int) -> int:

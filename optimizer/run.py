@@ -18,6 +18,7 @@ from .scenarios import ScenarioSet
 from .solve import SolveOutcome, solve_model
 
 MODES = ("joint", "independent", "both")
+HIGHS_OPTIONS: dict = {}  # HiGHS defaults (dual simplex with presolve); see bench/ for the measurements
 
 
 @dataclass
@@ -119,7 +120,7 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
         result.joint = solve_coalition(case, scenario_set, options, case.members, "joint")
     if mode in ("independent", "both"):
         split = capacity_split(case)
-        alone = replace(options, transfers=False)
+        alone = replace(options, transfers=False, swaps=False)
         for member in case.members:
             share = {(c, k): v for (c, k, m), v in split.items() if m == member}
             result.independent[member] = solve_coalition(case, scenario_set, alone, [member],
@@ -133,7 +134,12 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
     inputs = build_inputs(case, scenario_set, options, members, capacity_share)
     model = build_model(inputs)
     build_seconds = time.perf_counter() - started
-    outcome = solve_model(model, time_limit_s=options.time_limit_s)
+    outcome = solve_model(model, time_limit_s=options.time_limit_s, highs_options=HIGHS_OPTIONS)
+    return solution_from(model, inputs, outcome, label, members, build_seconds)
+
+
+def solution_from(model, inputs: ModelInputs, outcome: SolveOutcome, label: str, members: list[str],
+                  build_seconds: float) -> Solution:
     tables = extract_tables(model, inputs, outcome) if outcome.optimal else {}
     size = {"variables": model.nvariables(), "constraints": model.nconstraints()}
     return Solution(label, members, outcome, tables, size, build_seconds, inputs)
