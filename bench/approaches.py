@@ -1,0 +1,254 @@
+"""The four ways of building and solving the same LP, each as a spec of four timed steps.
+
+As in linopy's benchmarks, one spec serves both the timing (bench/measure.py) and the check that
+every approach reaches the same optimum (tests/test_bench_agree.py). Each step takes the state the
+previous step returned:
+
+    build(inputs) -> model;  hand_off(model, highs_options) -> solver;  solve(solver) -> None;
+    extract(solver) -> Extracted (objective in k$, the results a caller would use)
+
+- ``pyomo-core``: the project as it is today: optimizer.model.build_model, then
+  optimizer.solve.solve_model (since commit 5768023: standard-form compiler + passModel; its own
+  timings split compile/hand-off, HiGHS run and loading), then optimizer.results.extract_tables.
+- ``pyomo-contrib``: the same model through pyomo.contrib.solver's persistent Highs, the project's
+  solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and loading).
+- ``pyomo-compiler``: the same Pyomo model, handed to HiGHS through Pyomo's
+  LinearStandardFormCompiler and highspy's flat-array passModel (no HighsLp copy); values and duals
+  are loaded back into the Pyomo model and extract_tables runs as above.
+- ``lp-matrix``: the lower bound (bench/lp_matrix.py); extraction = numpy arrays by family.
+- ``linopy``: bench/lp_linopy.py through linopy's direct HiGHS interface; extraction = linopy's
+  solution read-back and assign_result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import highspy
+import numpy as np
+from pyomo.common.collections import ComponentMap
+from pyomo.common.timing import HierarchicalTimer
+from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer.inputs import ModelInputs
+from optimizer.model import build_model
+from optimizer.results import extract_tables
+from optimizer.solve import SolveOutcome, solve_model, solver_name
+
+from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays
+
+
+@dataclass
+class Extracted:
+    objective: float | None  # k$; None if not optimal
+    status: str
+    solver_seconds: float  # HiGHS's own run time
+    iterations: int
+
+
+@dataclass
+class Approach:
+    name: str
+    build: Callable[[ModelInputs], Any]
+    hand_off: Callable[[Any, dict], Any]
+    solve: Callable[[Any], None]
+    extract: Callable[[Any], Extracted]
+    size: Callable[[Any], tuple[int, int, int]]  # variables, constraints, non-zeros
+    preload: tuple[str, ...] = ()  # modules to import before the clock starts (import is no build)
+
+
+def _highs_result(h: highspy.Highs) -> Extracted:
+    status = h.getModelStatus()
+    info = h.getInfo()
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    return Extracted(info.objective_function_value if optimal else None, h.modelStatusToString(status),
+                     h.getRunTime(), info.simplex_iteration_count + info.ipm_iteration_count)
+
+
+def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
+    return h.getNumCol(), h.getNumRow(), h.getNumNz()
+
+
+# --- pyomo-core: the project's own path, whatever optimizer/solve.py does today ----------------
+
+class _CoreRun:
+    """build_model, then optimizer.solve.solve_model, then extract_tables, as solve_case does."""
+
+    def __init__(self, inputs: ModelInputs):
+        self.inputs, self.model = inputs, build_model(inputs)
+
+    def hand_off_and_solve(self, options: dict) -> "_CoreRun":
+        self.outcome = solve_model(self.model, highs_options=options)
+        return self
+
+    def extract(self) -> Extracted:
+        out = self.outcome
+        if out.optimal:
+            extract_tables(self.model, self.inputs, out)
+        return Extracted(out.objective, out.status, getattr(out, "timings", {}).get("solve", out.seconds), 0)
+
+    def rebalance(self, steps: dict[str, float]) -> None:
+        """solve_model compiles, hands over, runs HiGHS and loads the solution in one call; its own
+        timings split it (compile + hand_off -> hand-off, solve -> solve, load -> extract). A
+        solve path without timings is counted as solve."""
+        t, wall = getattr(self.outcome, "timings", {}), steps["hand_off"]
+        steps["hand_off"] = t.get("compile", 0.0) + t.get("hand_off", 0.0)
+        steps["solve"] += t.get("solve", wall - steps["hand_off"])
+        steps["extract"] += max(0.0, wall - steps["hand_off"] - t.get("solve", wall - steps["hand_off"]))
+
+
+def _core_size(run: _CoreRun) -> tuple[int, int, int | None]:
+    return run.model.nvariables(), run.model.nconstraints(), None  # nnz: taken from the lower bound
+
+
+# --- pyomo-contrib: the solve path the project had until commit 5768023 --------------------------
+
+class _ContribRun:
+    """pyomo.contrib.solver's (persistent) Highs, called as optimizer/solve.py called it before it
+    moved to the standard-form compiler; its own timer splits set_instance, HiGHS and loading."""
+
+    def __init__(self, inputs: ModelInputs):
+        self.inputs, self.model = inputs, build_model(inputs)
+        self.timer, self.results = HierarchicalTimer(), None
+
+    def hand_off_and_solve(self, options: dict) -> "_ContribRun":
+        self.results = ContribHighs().solve(
+            self.model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+            solver_options=dict(options), timer=self.timer)
+        return self
+
+    def extract(self) -> Extracted:
+        res = self.results
+        highs = res.solution_loader._solver._solver_model
+        if res.termination_condition.name != "convergenceCriteriaSatisfied":
+            return Extracted(None, res.termination_condition.name, res.timing_info.highs_time, 0)
+        res.solution_loader.load_vars()
+        outcome = SolveOutcome("optimal", "", None, solver_name(), 0.0, duals=res.solution_loader.get_duals())
+        outcome.objective = self.model.Total_Cost.expr()
+        extract_tables(self.model, self.inputs, outcome)
+        return Extracted(outcome.objective, "Optimal", res.timing_info.highs_time,
+                         _highs_result(highs).iterations)
+
+    def rebalance(self, steps: dict[str, float]) -> None:
+        """Move HiGHS's run to `solve` and what follows it to `extract`, as the solver's timer says."""
+        wall = steps["hand_off"]
+        steps["hand_off"] = self.timer.get_total_time("set_instance")
+        steps["solve"] += self.timer.get_total_time("optimize")
+        steps["extract"] += wall - steps["hand_off"] - self.timer.get_total_time("optimize")
+
+
+# --- pyomo-compiler: the same model, standard-form compiler + passModel -----------------------
+
+class _CompiledRun:
+    def __init__(self, inputs: ModelInputs):
+        self.inputs, self.model = inputs, build_model(inputs)
+
+    def hand_off(self, options: dict) -> "_CompiledRun":
+        repn = LinearStandardFormCompiler().write(self.model, mixed_form=True)
+        self.columns, self.rows = repn.columns, repn.rows
+        sense = np.fromiter((r[1] for r in repn.rows), dtype=np.int8, count=len(repn.rows))
+        rhs = np.asarray(repn.rhs, dtype=float)
+        row_lower = np.where(sense == 1, -highspy.kHighsInf, rhs)  # 1: <=, -1: >=, 0: ==
+        row_upper = np.where(sense == -1, highspy.kHighsInf, rhs)
+        lb = np.fromiter((v.lb if v.lb is not None else -highspy.kHighsInf for v in self.columns), float)
+        ub = np.fromiter((v.ub if v.ub is not None else highspy.kHighsInf for v in self.columns), float)
+        a, cost = repn.A.tocsc(), np.asarray(repn.c.todense()).ravel()
+        self.offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        for key, value in options.items():
+            self.highs.setOptionValue(key, value)
+        self.highs.passModel(len(self.columns), len(rhs), a.nnz, int(highspy.MatrixFormat.kColwise),
+                             int(highspy.ObjSense.kMinimize), self.offset, cost, lb, ub, row_lower,
+                             row_upper, a.indptr.astype(np.int32), a.indices.astype(np.int32), a.data,
+                             np.zeros(len(self.columns), dtype=np.int32))
+        return self
+
+    def extract(self) -> Extracted:
+        result = _highs_result(self.highs)
+        if result.objective is None:
+            return result
+        sol = self.highs.getSolution()
+        for var, value in zip(self.columns, sol.col_value):
+            var.set_value(value, skip_validation=True)
+        duals = ComponentMap((con, y) for (con, _), y in zip(self.rows, sol.row_dual))
+        outcome = SolveOutcome("optimal", "", result.objective, solver_name(), 0.0, duals=duals)
+        extract_tables(self.model, self.inputs, outcome)
+        return result
+
+
+# --- lp-matrix and linopy ---------------------------------------------------------------------
+
+@dataclass
+class _MatrixRun:
+    lp: Any
+    highs: highspy.Highs | None = None
+
+
+def _matrix_extract(run: _MatrixRun) -> Extracted:
+    result = _highs_result(run.highs)
+    if result.objective is not None:
+        solution_arrays(run.lp, run.highs)
+    return result
+
+
+class _LinopyRun:
+    def __init__(self, inputs: ModelInputs):
+        from .lp_linopy import build_linopy  # imported before timing starts: see Approach.preload
+
+        self.model, _ = build_linopy(inputs)
+
+    def hand_off(self, options: dict) -> "_LinopyRun":
+        from linopy import solvers
+
+        self.solver = solvers.Highs.from_model(self.model, io_api="direct", set_names=False,
+                                               options={"output_flag": False, **options})
+        self.highs = self.solver.solver_model
+        return self
+
+    def solve(self) -> None:
+        """linopy runs HiGHS and reads the solution back in one call; the read-back is counted as
+        extraction (wall time minus HiGHS's own run time), see extract()."""
+        started = time.perf_counter()
+        self.result = self.solver.solve()
+        self.readback_seconds = time.perf_counter() - started - self.highs.getRunTime()
+
+    def extract(self) -> Extracted:
+        out = _highs_result(self.highs)
+        if out.objective is not None:
+            self.model.assign_result(self.result)
+        return out
+
+    def rebalance(self, steps: dict[str, float]) -> None:
+        steps["solve"] -= self.readback_seconds
+        steps["extract"] += self.readback_seconds
+
+
+APPROACHES: dict[str, Approach] = {
+    "pyomo-core": Approach("pyomo-core", _CoreRun, lambda run, o: run.hand_off_and_solve(o),
+                           lambda run: None, lambda run: run.extract(), _core_size),
+    "pyomo-contrib": Approach("pyomo-contrib", _ContribRun, lambda run, o: run.hand_off_and_solve(o),
+                              lambda run: None, lambda run: run.extract(),
+                              lambda run: _highs_size(run.results.solution_loader._solver._solver_model)),
+    "pyomo-compiler": Approach("pyomo-compiler", _CompiledRun, lambda run, o: run.hand_off(o),
+                               lambda run: run.highs.run(), lambda run: run.extract(),
+                               lambda run: _highs_size(run.highs)),
+    "lp-matrix": Approach("lp-matrix", lambda p: _MatrixRun(build_matrix_lp(p)),
+                          lambda run, o: _MatrixRun(run.lp, pass_to_highs(run.lp, o)),
+                          lambda run: run.highs.run(), _matrix_extract,
+                          lambda run: _highs_size(run.highs)),
+    "linopy": Approach("linopy", _LinopyRun, lambda run, o: run.hand_off(o), lambda run: run.solve(),
+                       lambda run: run.extract(), lambda run: _highs_size(run.highs),
+                       preload=("bench.lp_linopy", "linopy.solvers")),
+}
+
+
+def solve_with(name: str, inputs: ModelInputs, options: dict | None = None) -> Extracted:
+    """Run every step of one approach, untimed (the agreement test uses this)."""
+    a = APPROACHES[name]
+    state = a.hand_off(a.build(inputs), dict(options or {}))
+    a.solve(state)
+    return a.extract(state)

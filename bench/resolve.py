@@ -1,0 +1,176 @@
+"""Interactive re-solve: a planner changes one number and waits for the new optimum.
+
+The edit (EDIT): in the last scenario of the set, China's rare-earth exports to every member are
+cut by 80 % for shipments leaving in months 1-6 (an export ban of severity 0.8 added to that
+scenario). In the LP this lowers the upper bound of the six Supplier_Capacity_Constraint rows
+(rare_earths, china, every member group, departure months 1-6) of that scenario to capacity x
+min(old share, 0.2) (the strongest ban applies) and changes nothing else, so a solver that keeps
+its basis can restart from the previous optimum.
+
+Each resolver builds and cold-solves the model (reported, not the point), applies the edit the
+cheapest way its interface allows, re-solves warm and reads the new solution back, and reports the
+time from the edit to the new optimum, split into where it goes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Callable
+
+import highspy
+import numpy as np
+from pyomo.common.timing import HierarchicalTimer
+from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
+
+from optimizer.inputs import ModelInputs
+from optimizer.model import build_model
+from optimizer.scenarios import ExportBan
+
+from .approaches import _CompiledRun
+from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays, supply_row_index
+
+EDIT = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
+                 duration_months=6, severity=0.8)
+
+
+def edited_rows(p: ModelInputs) -> dict[tuple, float]:
+    """Supplier_Capacity_Constraint key -> new upper bound, for every row the edit lowers."""
+    s = p.scenarios[-1]
+    capacity = p.supplier_capacity[(EDIT.commodity, EDIT.supplier)]
+    return {key: capacity * min(share, 1.0 - EDIT.severity) for key, share in p.supply_rows.items()
+            if key[:3] == (s, EDIT.commodity, EDIT.supplier) and EDIT.active(key[4])}
+
+
+def edited_scenario_set(sset):
+    """The scenario set with the edit added to its last scenario (what a planner would type)."""
+    last = sset.scenarios[-1]
+    return replace(sset, scenarios=sset.scenarios[:-1] + (replace(last, events=last.events + (EDIT,)),))
+
+
+def _timed(call: Callable) -> tuple[object, float]:
+    started = time.perf_counter()
+    out = call()
+    return out, time.perf_counter() - started
+
+
+def resolve_matrix(setup, emit) -> None:
+    p = setup.inputs
+    lp = build_matrix_lp(p)
+    highs = pass_to_highs(lp)
+    _, cold = _timed(highs.run)
+    before = highs.getInfo().objective_function_value
+    emit(event="step", step="cold_solve", seconds=cold, iterations=highs.getInfo().simplex_iteration_count)
+    edits = edited_rows(p)
+    rows = np.array([supply_row_index(lp, *key) for key in edits], dtype=np.int32)
+    upper = np.array(list(edits.values()))
+    _, change = _timed(lambda: highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -highspy.kHighsInf),
+                                                       upper))
+    _, run = _timed(highs.run)
+    _, read = _timed(lambda: solution_arrays(lp, highs))
+    info = highs.getInfo()
+    emit(event="done", cold_seconds=cold, objective_before=before, objective=info.objective_function_value,
+         status=highs.modelStatusToString(highs.getModelStatus()), iterations=info.simplex_iteration_count,
+         resolve_seconds=change + run + read,
+         breakdown={"change_row_bounds": change, "highs_run": run, "read_solution": read})
+
+
+def _edit_pyomo_rows(model, p: ModelInputs) -> list:
+    cons = []
+    for key, upper in edited_rows(p).items():
+        con = model.Supplier_Capacity_Constraint[key]
+        con.set_value((None, con.body, upper))
+        cons.append(con)
+    return cons
+
+
+def _persistent(setup, emit, targeted: bool) -> None:
+    """pyomo.contrib.solver's persistent Highs: `default` lets solve() find the change itself
+    (it scans every constraint and variable); `targeted` turns those scans off and removes and
+    re-adds just the edited rows."""
+    p = setup.inputs
+    model = build_model(p)
+    opt = ContribHighs()
+    res, cold = _timed(lambda: opt.solve(model, load_solutions=False))
+    emit(event="step", step="cold_solve", seconds=cold,
+         iterations=opt._solver_model.getInfo().simplex_iteration_count)
+    before = res.incumbent_objective
+    if targeted:
+        for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
+                     "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
+                     "update_vars", "update_parameters", "update_named_expressions", "update_objective"):
+            setattr(opt.config.auto_updates, flag, False)
+    started = time.perf_counter()
+    cons = _edit_pyomo_rows(model, p)
+    if targeted:
+        opt.remove_constraints(cons)
+        opt.add_constraints(cons)
+    edit = time.perf_counter() - started
+    timer = HierarchicalTimer()
+    res, solve = _timed(lambda: opt.solve(model, load_solutions=False, timer=timer))
+    _, load = _timed(res.solution_loader.load_vars)
+    info = opt._solver_model.getInfo()
+    breakdown = {"edit_and_row_update": edit, "update_scan": timer.get_total_time("update"),
+                 "highs_run": timer.get_total_time("optimize"),
+                 "postsolve": timer.get_total_time("load solution"), "load_vars": load}
+    breakdown["other"] = solve - sum(v for k, v in breakdown.items() if k in ("update_scan", "highs_run",
+                                                                               "postsolve"))
+    emit(event="done", cold_seconds=cold, objective_before=before, objective=res.incumbent_objective,
+         status=res.termination_condition.name, iterations=info.simplex_iteration_count,
+         resolve_seconds=edit + solve + load, breakdown=breakdown)
+
+
+def resolve_compiler_rows(setup, emit) -> None:
+    """The Pyomo model handed over by the standard-form compiler; the edited constraints are
+    mapped to their HiGHS rows once, then changed with changeRowsBounds like the lower bound."""
+    p = setup.inputs
+    run = _CompiledRun(p).hand_off({})
+    _, cold = _timed(run.highs.run)
+    before = run.highs.getInfo().objective_function_value
+    emit(event="step", step="cold_solve", seconds=cold, iterations=run.highs.getInfo().simplex_iteration_count)
+    row_of = {id(con): i for i, (con, _) in enumerate(run.rows)}
+    started = time.perf_counter()
+    cons = _edit_pyomo_rows(run.model, p)
+    rows = np.array([row_of[id(con)] for con in cons], dtype=np.int32)
+    upper = np.array([con.upper for con in cons], dtype=float)
+    run.highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -highspy.kHighsInf), upper)
+    change = time.perf_counter() - started
+    _, solve = _timed(run.highs.run)
+    sol, _ = _timed(run.highs.getSolution)
+    _, load = _timed(lambda: [v.set_value(x, skip_validation=True) for v, x in zip(run.columns, sol.col_value)])
+    info = run.highs.getInfo()
+    emit(event="done", cold_seconds=cold, objective_before=before, objective=info.objective_function_value,
+         status=run.highs.modelStatusToString(run.highs.getModelStatus()),
+         iterations=info.simplex_iteration_count, resolve_seconds=change + solve + load,
+         breakdown={"edit_and_row_bounds": change, "highs_run": solve, "load_vars": load})
+
+
+def resolve_core_warm(setup, emit) -> None:
+    """The project's own interactive path (optimizer.warm.WarmSolver, commit 5768023): the edited
+    scenario set is rebuilt, built and compiled in full, the arrays are diffed against the LP
+    HiGHS holds and only the changes are sent; HiGHS restarts from its basis."""
+    from optimizer.warm import WarmSolver
+
+    warm = WarmSolver(setup.options)
+    cold_solution, cold = _timed(lambda: warm.solve(setup.case, setup.scenario_set))
+    highs = warm._held.highs
+    emit(event="step", step="cold_solve", seconds=cold, iterations=highs.getInfo().simplex_iteration_count)
+    edited = edited_scenario_set(setup.scenario_set)
+    solution, total = _timed(lambda: warm.solve(setup.case, edited))
+    t = solution.outcome.timings
+    breakdown = {"inputs_build_compile_diff": solution.build_seconds, "highs_run": t.get("solve"),
+                 "load": t.get("load")}
+    breakdown["result_tables"] = total - sum(v or 0.0 for v in breakdown.values())
+    emit(event="done", cold_seconds=cold, objective_before=cold_solution.outcome.objective,
+         objective=solution.outcome.objective, status=solution.outcome.status, warm=warm.last_was_warm,
+         iterations=warm._held.highs.getInfo().simplex_iteration_count, resolve_seconds=total,
+         breakdown=breakdown)
+
+
+RESOLVERS = {
+    "pyomo-core-warm": resolve_core_warm,
+    "lp-matrix": resolve_matrix,
+    "pyomo-persistent-default": lambda setup, emit: _persistent(setup, emit, targeted=False),
+    "pyomo-persistent-targeted": lambda setup, emit: _persistent(setup, emit, targeted=True),
+    "pyomo-compiler-rows": resolve_compiler_rows,
+}
