@@ -1,0 +1,288 @@
+"""optimizer.planner: the UI's pure helpers, tested without Streamlit."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+import pytest
+import yaml
+
+from builders import ban, scenarios, tiny_case
+from optimizer import (InputError, RunOptions, list_scenarios, load_case, load_scenario_set, planner,
+                       scenario_set_from_dict, solve_case)
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case()
+
+
+@pytest.fixture(scope="module")
+def ban_result(case):
+    """The shipped gallium/germanium ban, joint and each member alone (about a second)."""
+    return solve_case(case, load_scenario_set("gallium_germanium_ban", case), "both")
+
+
+def edited(case, table, row, column, value):
+    tables = planner.editable_tables(case)
+    tables[table] = tables[table].astype({column: object})
+    tables[table].loc[row, column] = value
+    return tables
+
+
+# ---------------------------------------------------------------- data tables
+
+def test_editable_tables_show_chokepoints_as_text_and_validate_back_to_the_same_case(case):
+    tables = planner.editable_tables(case)
+    assert tables["routes"]["chokepoints"].map(type).eq(str).all()
+    assert "malacca;south_china_sea;taiwan_strait" in set(tables["routes"]["chokepoints"])
+    check = planner.check_tables(tables)
+    assert check.ok and check.problems == ()
+    assert check.case.fingerprint() == case.fingerprint()
+
+
+def test_a_bad_cell_is_pinned_to_its_row_and_column(case):
+    check = planner.check_tables(edited(case, "demand", 0, "demand_t_per_year", -5.0))
+    assert not check.ok
+    assert check.cells("demand") == {(0, "demand_t_per_year"): "-5.0 is below the smallest valid value 0"}
+    rows = check.row_messages("demand", 3)
+    assert rows == ["demand_t_per_year: -5.0 is below the smallest valid value 0", "", ""]
+    assert check.for_table("suppliers") == [] and check.table_messages("demand") == []
+
+
+def test_an_unknown_name_is_pinned_once_every_cell_parses(case):
+    tables = edited(case, "suppliers", 1, "price_usd_per_t", None)
+    tables["routes"].loc[2, "member"] = "CN"
+    check = planner.check_tables(tables)
+    assert check.cells("suppliers") == {(1, "price_usd_per_t"): "is empty; write a value"}
+    assert check.cells("routes") == {}  # case.py checks names only once every cell parses
+    tables["suppliers"].loc[1, "price_usd_per_t"] = 1000.0
+    cells = planner.check_tables(tables).cells("routes")
+    assert list(cells) == [(2, "member")] and "'CN' is not defined in members.csv" in cells[(2, "member")]
+
+
+def test_a_rule_across_rows_is_a_table_message_not_a_cell(case):
+    check = planner.check_tables(edited(case, "import_shares", 0, "import_share", 0.5))
+    assert check.cells("import_shares") == {}
+    [message] = check.table_messages("import_shares")
+    assert "shares of member KR, commodity graphite" in message and "must sum to 1" in message
+
+
+def test_deleted_rows_are_renumbered_like_the_csv_they_would_become(case):
+    tables = planner.editable_tables(case)
+    tables["demand"] = tables["demand"].drop(index=[0, 1])  # the editor leaves gaps in the index
+    tables["demand"].loc[5, "demand_t_per_year"] = -1.0
+    check = planner.check_tables(tables)
+    assert (3, "demand_t_per_year") in check.cells("demand")  # position 3 = CSV line 5
+
+
+def test_case_zip_round_trip_and_single_csv_upload(case):
+    tables = planner.editable_tables(case)
+    back = planner.tables_from_files([("case.zip", planner.tables_to_zip(tables))])
+    assert set(back) == set(tables)
+    assert planner.check_tables(back).case.fingerprint() == case.fingerprint()
+    one = planner.tables_from_files([("demand.csv", b"member,commodity,demand_t_per_year,source\nKR,lng,1,x\n")])
+    assert list(one) == ["demand"] and one["demand"].loc[0, "demand_t_per_year"] == "1"
+
+
+def test_unknown_or_unreadable_uploads_are_refused_with_every_reason():
+    with pytest.raises(InputError) as info:
+        planner.tables_from_files([("prices.csv", b"a\n1\n"), ("case.zip", b"not a zip")])
+    text = str(info.value)
+    assert "prices.csv: not a table of the case" in text and "case.zip: not a readable zip file" in text
+
+
+def test_units_and_help_come_from_the_column_names_and_schema():
+    from optimizer.schema import TABLES_BY_NAME
+
+    assert planner.column_unit("demand_t_per_year") == "t/year"
+    assert planner.column_unit("capacity_cost_usd_per_t_year") == "USD per t per year"
+    assert planner.column_unit("freight_usd_per_t") == "USD/t"
+    assert planner.column_unit("current_stock_t") == "t"
+    assert planner.column_unit("import_share") == "fraction 0-1"
+    assert planner.column_unit("supplier") == ""
+    share = {c.name: c for c in TABLES_BY_NAME["import_shares"].columns}["import_share"]
+    assert planner.column_help(share) == "number >= 0 <= 1, in fraction 0-1"
+
+
+# ---------------------------------------------------------------- scenario drafts
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_every_shipped_set_survives_the_trip_through_the_editor_tables(case, name):
+    original = load_scenario_set(name, case)
+    check = planner.check_draft(planner.draft_from_set(original), case)
+    assert check.ok, check.messages
+    options = RunOptions()
+    assert planner.run_key(case, check.scenario_set, "joint", options) == \
+        planner.run_key(case, original, "joint", options)
+
+
+def test_yaml_download_loads_back_to_the_same_set(case):
+    draft = planner.draft_from_set(load_scenario_set("korea_graphite_67pct", case))
+    again = scenario_set_from_dict(yaml.safe_load(planner.draft_to_yaml(draft)), case)
+    assert planner.run_key(case, again, "both", RunOptions()) == \
+        planner.run_key(case, load_scenario_set("korea_graphite_67pct", case), "both", RunOptions())
+
+
+def gallium_ban(months):
+    return {"type": "export_ban", "commodity": "gallium", "supplier": "china", "start_month": 1,
+            "duration_months": months, "severity": 1.0}
+
+
+def test_events_built_from_forms_make_the_scenario_set(case):
+    draft = planner.add_event(planner.new_draft(), "what_if", gallium_ban(18))
+    check = planner.check_draft(draft, case)
+    assert check.ok
+    [scenario] = check.scenario_set.scenarios
+    assert scenario.probability == 1.0 and scenario.events[0].duration_months == 18
+    assert scenario.events[0].members is None  # no members = every member
+
+
+def test_a_missing_field_and_an_unknown_scenario_are_pinned_to_their_event_rows(case):
+    draft = planner.add_event(planner.new_draft(), "what_if", gallium_ban(12))
+    draft = planner.add_event(draft, "what_if", {"type": "demand_shock", "commodity": "lng",
+                                                 "start_month": 1, "duration_months": 2})  # no change
+    draft = planner.add_event(draft, "elsewhere", gallium_ban(3))
+    check = planner.check_draft(draft, case)
+    assert not check.ok and 0 not in check.event_rows
+    assert check.event_rows[1] == ["change: Field required"]
+    assert check.event_rows[2] == ["scenario 'elsewhere' is not in the scenarios table"]
+
+
+def test_unknown_names_and_probabilities_are_pinned_to_rows_or_the_whole_set(case):
+    draft = planner.add_event(planner.new_draft(), "what_if", gallium_ban(12))
+    draft = planner.add_event(draft, "what_if", {**gallium_ban(12), "supplier": "atlantis"})
+    draft = planner.add_scenario(draft, "calm", 0.5)
+    check = planner.check_draft(draft, case)
+    assert not check.ok and 0 not in check.event_rows
+    [message] = check.event_rows[1]
+    assert message.startswith("supplier: unknown name 'atlantis'; valid: ") and "china" in message
+    assert check.general == ["scenarios[*].probability: probabilities sum to 1.5; they must sum to 1"]
+
+
+def test_table_cells_from_the_editor_are_read_as_the_yaml_would_be(case):
+    events = pd.DataFrame([{"scenario": "what_if", "type": "export_ban", "commodity": "gallium",
+                            "supplier": "china", "members": " KR ; ", "start_month": 3.0,
+                            "duration_months": "6", "severity": 0.5, "change": None}])
+    draft = planner.new_draft().with_tables(events=events)
+    data, locate, orphans = planner.draft_to_dict(draft)
+    assert data["scenarios"][0]["events"] == [{"type": "export_ban", "commodity": "gallium",
+                                               "supplier": "china", "members": ["KR"], "start_month": 3,
+                                               "duration_months": 6, "severity": 0.5}]
+    assert locate == {(0, 0): 0} and orphans == []
+
+
+def test_the_timeline_has_one_bar_per_complete_event():
+    draft = planner.add_event(planner.new_draft(), "what_if", gallium_ban(12))
+    draft = planner.add_event(draft, "what_if", {"type": "chokepoint_closure", "chokepoint": "hormuz",
+                                                 "start_month": 4, "duration_months": 3})
+    draft = planner.add_event(draft, "what_if", {"type": "chokepoint_closure", "chokepoint": "hormuz"})
+    timeline = planner.event_timeline(draft)
+    assert timeline[["start_month", "end_month"]].values.tolist() == [[1, 12], [4, 6]]
+    assert timeline["event"].tolist() == ["china bans gallium (100%)", "hormuz closed"]
+    assert timeline["probability"].tolist() == [1.0, 1.0]
+
+
+# ---------------------------------------------------------------- solving
+
+def test_run_key_follows_every_input(case):
+    base = planner.check_draft(planner.add_event(planner.new_draft(), "what_if", gallium_ban(12)), case)
+    longer = planner.check_draft(planner.add_event(planner.new_draft(), "what_if", gallium_ban(18)), case)
+    key = planner.run_key(case, base.scenario_set, "joint", RunOptions(horizon_months=24))
+    assert key == planner.run_key(case, base.scenario_set, "joint", RunOptions(horizon_months=24))
+    edited_case = planner.check_tables(edited(case, "demand", 0, "demand_t_per_year", 1.0)).case
+    others = [planner.run_key(case, longer.scenario_set, "joint", RunOptions(horizon_months=24)),
+              planner.run_key(case, base.scenario_set, "both", RunOptions(horizon_months=24)),
+              planner.run_key(case, base.scenario_set, "joint", RunOptions(horizon_months=12)),
+              planner.run_key(case, base.scenario_set, "joint", RunOptions(horizon_months=24, cover_floors=True)),
+              planner.run_key(edited_case, base.scenario_set, "joint", RunOptions(horizon_months=24))]
+    assert len({key, *others}) == 6
+
+
+def test_a_time_limited_solve_is_explained_in_words(case):
+    result = solve_case(case, load_scenario_set("gallium_germanium_ban", case), "joint",
+                        RunOptions(time_limit_s=1e-6))
+    [line] = planner.not_optimal(result)
+    assert line.startswith("joint: not solved to optimality (time limit).")
+    assert "stopped at the time limit" in line
+
+
+# ---------------------------------------------------------------- results
+
+def test_headline_of_a_hand_worked_ban():
+    """One member, 12 kt/yr demand (1 kt/month), no stock today, target 90 days. A 2-month ban
+    from month 1 with lead time 0 leaves months 1-2 without imports; holding costs 0.01 M$/kt-month
+    against a 10 M$/kt shortfall, so the plan holds 2 kt = 2,000 t = 2000 / (12000/365) = 60.8
+    days, 29.2 days short of the target, all of it new storage."""
+    small = tiny_case(stock={"KR": (0.0, 0.0, 90.0)})
+    result = solve_case(small, scenarios(small, ("ban", 1.0, [ban(1, 2)])), "joint")
+    [row] = planner.headline(result.joint).to_dict(orient="records")
+    assert row["unit"] == "kt" and row["stock"] == pytest.approx(2.0, rel=1e-6)
+    assert row["stock_t"] == pytest.approx(2000.0, rel=1e-6)
+    assert row["days_of_cover"] == pytest.approx(2000 / (12000 / 365), rel=1e-6)
+    assert row["gap_to_target_days"] == pytest.approx(2000 / (12000 / 365) - 90, rel=1e-6)
+    assert row["new_capacity_t"] == pytest.approx(2000.0, rel=1e-6) and not row["meets_target"]
+
+
+def test_expected_shortfall_weights_scenarios_by_probability():
+    """No stock is worth holding for a 1-in-100 two-month ban (0.01 x 10 M$/kt < 12 months x
+    0.01 M$/kt-month), so 2 kt go short in that scenario: expected 0.02 kt = 20 t of 12.06 kt."""
+    small = tiny_case()
+    result = solve_case(small, scenarios(small, ("calm", 0.99, []), ("ban", 0.01, [ban(1, 2)])), "joint")
+    [row] = planner.expected_shortfall(result.joint).to_dict(orient="records")
+    assert row["expected_shortfall_t"] == pytest.approx(20.0, rel=1e-6)
+    assert row["shortfall_pct"] == pytest.approx(100 * 20.0 / 12000.0, rel=1e-6)
+
+
+def test_chart_tables_add_up_to_the_flows(ban_result):
+    sol = ban_result.joint
+    flows = sol.tables["flows"]
+    lng = flows[(flows["scenario"] == "ban") & (flows["commodity"] == "lng")]
+    mix = planner.import_mix(sol, "ban", "lng")
+    assert list(mix.index) == sol.inputs.months
+    assert mix.to_numpy().sum() == pytest.approx(lng["quantity_t"].sum(), rel=1e-9)
+    links = planner.sankey_links(sol, "ban", "lng")
+    into_members = links[links["target"].isin(["KR", "JP"])]["quantity_t"].sum()
+    assert into_members == pytest.approx(lng["quantity_t"].sum(), rel=1e-9)
+    for node in set(links["source"]) & set(links["target"]):  # a chokepoint passes on what it gets
+        assert links.loc[links["target"] == node, "quantity_t"].sum() == \
+            pytest.approx(links.loc[links["source"] == node, "quantity_t"].sum(), rel=1e-9)
+
+
+def test_shortfall_matrix_is_percent_of_demand(ban_result):
+    sol = ban_result.joint
+    matrix = planner.shortfall_matrix(sol, "ban")
+    short = sol.tables["shortfalls"]
+    month1 = short[(short["commodity"] == "germanium") & (short["month"] == 1)]
+    assert matrix.loc["germanium", 1] == pytest.approx(
+        100 * month1["shortfall_t"].sum() / month1["demand_t"].sum(), rel=1e-9)
+    assert list(matrix.index) == sol.inputs.commodities and (matrix.to_numpy() >= 0).all()
+
+
+def test_joint_vs_independent_shows_what_cooperation_changes(ban_result):
+    diffs = planner.joint_vs_independent(ban_result)
+    costs = diffs["expected cost by item (M USD)"]
+    total = costs["expected_cost_musd (difference)"].sum()
+    assert total == pytest.approx(ban_result.value_of_cooperation_musd, rel=1e-6)
+    plan = diffs["stock plan"]
+    assert len(plan) == 10 and plan[["commodity", "member"]].iloc[0].tolist() == ["graphite", "KR"]
+
+
+def test_diff_frames_keep_order_show_one_sided_rows_and_flag_changes():
+    a = pd.DataFrame({"k": ["z", "a", "m"], "v": [1.0, 2.0, 3.0]})
+    b = pd.DataFrame({"k": ["a", "z", "q"], "v": [2.0 + 1e-12, 5.0, 7.0]})
+    diff = planner.diff_frames(a, b, ["k"], ["v"], ("x", "y"))
+    assert diff["k"].tolist() == ["z", "a", "m", "q"]
+    assert diff["v (difference)"].iloc[0] == 4.0 and math.isnan(diff["v (difference)"].iloc[2])
+    assert planner.changed_cells(diff)["v (difference)"].tolist() == [True, False, True, True]
+
+
+def test_every_result_table_goes_into_one_workbook(ban_result):
+    tables = planner.result_tables(ban_result)
+    assert {"headline joint", "headline KR alone", "flows", "scarcity_prices"} <= set(tables)
+    book = pd.read_excel(io.BytesIO(planner.to_excel(tables)), sheet_name=None)
+    assert set(book) == {name[:31] for name in tables}
+    assert len(book["flows"]) == len(tables["flows"])
+    assert planner.to_csv(tables["costs"]).decode().splitlines()[0].startswith("solution,stage,item")
