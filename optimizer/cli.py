@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from .run import MODES, solve_case
 from .scenarios import DEFAULT_SCENARIO_DIR, list_scenarios, load_scenario_set
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL = 0, 1, 2
+UI_APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
 data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
                            default=DEFAULT_DATA_DIR, show_default=True, help="Folder of input CSV tables.")
@@ -105,6 +108,25 @@ def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: 
     else:
         click.echo("\n\n".join(render_text(r) for r in results))
     sys.exit(EXIT_OK if all_optimal else EXIT_NOT_OPTIMAL)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
+def ui(streamlit_args: tuple[str, ...]) -> None:
+    """Open the planner in a browser (streamlit run ui/app.py) on the shipped data.
+
+    Extra options go to Streamlit, e.g. `stockpile ui --server.port 8502`."""
+    if importlib.util.find_spec("streamlit") is None:
+        click.echo("the planner needs the ui extra: pip install -e '.[ui]'", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if not UI_APP.is_file():
+        click.echo(f"the planner app is missing at {UI_APP}; run from a clone of the repository "
+                   "installed with pip install -e", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    # Ministry machines: no usage statistics leave them unless the user asks (a later flag wins).
+    command = [sys.executable, "-m", "streamlit", "run", str(UI_APP),
+               "--browser.gatherUsageStats", "false", *streamlit_args]
+    sys.exit(subprocess.run(command, check=False).returncode)
 
 
 def _load_inputs(data_dir: Path, scenario_dir: Path, names: tuple[str, ...]):

@@ -1,0 +1,187 @@
+"""The planner's pages, run headless with Streamlit's AppTest: each renders, an edit that must
+change the answer does, and bad input is marked and blocks the solve."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit", reason="the ui extra is not installed (pip install -e '.[test]')")
+from click.testing import CliRunner  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from optimizer import cli, planner  # noqa: E402
+
+APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
+PAGES = ["views/assumptions.py", "views/scenarios.py", "views/solve.py", "views/results.py",
+         "views/compare.py"]
+RUN_S = 60  # bound on one script run (a one-scenario solve takes about a second)
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=RUN_S).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def load_shipped(at: AppTest, name: str) -> None:
+    goto(at, "views/scenarios.py")
+    at.selectbox(key="shipped_choice").set_value(name)
+    at.button(key="load_shipped").click().run()
+    assert at.session_state["draft"].name == name
+
+
+def build_ban(at: AppTest, commodity: str, months: int) -> None:
+    """A new what-if with one export ban by China on every member, from month 1."""
+    goto(at, "views/scenarios.py")
+    at.button(key="new_draft").click().run()
+    at.selectbox(key="ban_commodity").set_value(commodity).run()
+    at.number_input(key="ban_duration").set_value(months)
+    at.button(key="add_ban").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def solve(at: AppTest, mode: str) -> float:
+    goto(at, "views/solve.py")
+    at.radio(key="opt_mode").set_value(mode)
+    started = time.perf_counter()
+    at.button(key="solve").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return time.perf_counter() - started
+
+
+def table_with(at: AppTest, column: str):
+    """The first table on the page that has this column."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def gallium_answer(at: AppTest) -> tuple[float, float]:
+    """Joint gallium stock (t) and shortfall (% of demand), as the Results page shows them."""
+    goto(at, "views/results.py")
+    head = table_with(at, "stock_t")
+    per_scenario = table_with(at, "shortfall_pct_gallium")
+    return (head.loc[head["commodity"] == "gallium", "stock_t"].sum(),
+            per_scenario["shortfall_pct_gallium"].iloc[0])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_before_any_solve(page):
+    at = goto(start(), page)
+    assert at.title[0].value == Path(page).stem.capitalize()
+
+
+def test_solve_then_every_page_renders_with_results():
+    at = start()
+    load_shipped(at, "gallium_germanium_ban")
+    solve(at, "both")
+    assert [s.state for s in at.status] == ["complete"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["Value of cooperation (M USD)"].replace(",", "")) > 0
+    for page in PAGES:
+        goto(at, page)
+    goto(at, "views/results.py")
+    head = table_with(at, "days_of_cover")
+    assert {"KR", "JP"} == set(head["member"]) and (head["target_days"] >= 0).all()
+    assert len(at.get("plotly_chart")) >= 6  # trajectory, heatmap, mix, Sankey, duals, costs
+    goto(at, "views/compare.py")
+    diff = table_with(at, "initial_stock_t (difference)")
+    assert (diff["initial_stock_t (difference)"].abs() > 1e-6).any()  # cooperating changes the plan
+
+
+def test_longer_gallium_ban_changes_the_answer_and_earlier_inputs_come_from_the_cache():
+    at = start()
+    build_ban(at, "gallium", 12)
+    solve(at, "joint")
+    stock_12, short_12 = gallium_answer(at)
+    build_ban(at, "gallium", 18)
+    solve(at, "joint")
+    stock_18, short_18 = gallium_answer(at)
+    assert stock_18 > stock_12 + 1e-6 or short_18 > short_12 + 1e-6
+    assert len(at.session_state["results"]) == 2
+
+    build_ban(at, "gallium", 12)  # back to the first inputs: no new solve
+    seconds = solve(at, "joint")
+    assert "from the cache" in at.status[0].label
+    assert len(at.session_state["results"]) == 2 and seconds < 5
+    assert gallium_answer(at) == (stock_12, short_12)
+
+
+def test_bad_data_edit_is_marked_at_its_cell_and_blocks_the_solve():
+    at = goto(start(), "views/assumptions.py")
+    key = next(e.key for e in at.data_editor if e.key.startswith("editor_demand_"))
+    at.session_state[key] = {"edited_rows": {0: {"demand_t_per_year": -5}}, "added_rows": [],
+                             "deleted_rows": []}
+    next(b for b in at.button if b.label == "Apply edits to demand").click().run()
+    message = "-5.0 is below the smallest valid value 0"
+    assert any("1 problem(s) in the data" in e.value for e in at.error)
+    assert any(f"demand.csv, row 2, field 'demand_t_per_year': {message}" in m.value for m in at.markdown)
+    editor = next(e for e in at.data_editor if e.key.startswith("editor_demand_"))
+    assert editor.value["problem"].iloc[0] == f"demand_t_per_year: {message}"
+    assert editor.value["problem"].iloc[1] == ""
+
+    goto(at, "views/solve.py")
+    assert at.button(key="solve").disabled
+    assert any("The data has 1 problem(s)" in e.value for e in at.error)
+
+    goto(at, "views/assumptions.py")
+    at.button(key="reset_tables").click().run()
+    goto(at, "views/solve.py")
+    assert not at.button(key="solve").disabled
+
+
+def test_probabilities_that_do_not_sum_to_one_block_the_solve():
+    at = start()
+    build_ban(at, "germanium", 6)
+    at.selectbox(key="ev_scenario").set_value("(a new scenario)").run()
+    at.text_input(key="ev_new_name").set_value("mild")
+    at.number_input(key="ev_new_probability").set_value(0.3)
+    at.button(key="add_ban").click().run()
+    assert any("probabilities sum to 1.3" in m.value for m in at.markdown)
+    goto(at, "views/solve.py")
+    assert at.button(key="solve").disabled
+
+
+def test_a_solve_that_is_not_optimal_says_why_and_shows_no_plan():
+    at = start()
+    load_shipped(at, "gallium_germanium_ban")
+    goto(at, "views/solve.py")
+    at.number_input(key="opt_time_limit").set_value(1e-6)
+    solve(at, "joint")
+    assert any("No plan is shown" in e.value for e in at.error)
+    assert any("time limit" in m.value for m in at.markdown)
+    goto(at, "views/results.py")
+    assert any("No plan is shown" in e.value for e in at.error)
+    assert not at.dataframe
+
+
+def test_an_uploaded_case_replaces_the_tables():
+    at = goto(start(), "views/assumptions.py")
+    tables = planner.editable_tables(planner.check_tables(at.session_state["tables"]).case)
+    tables["demand"].loc[0, "demand_t_per_year"] = 123_456.0
+    at.file_uploader(key="upload_case").set_value(("case.zip", planner.tables_to_zip(tables), "application/zip"))
+    at.run()
+    at.button(key="use_upload").click().run()
+    assert at.session_state["tables"]["demand"].loc[0, "demand_t_per_year"] == "123456.0"
+    assert any("All tables are valid." in s.value for s in at.success)
+
+
+def test_stockpile_ui_runs_streamlit_on_the_app(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli.subprocess, "run", lambda command, **kw: calls.append(command) or
+                        type("Done", (), {"returncode": 0})())
+    outcome = CliRunner().invoke(cli.main, ["ui", "--server.port", "8765"])
+    assert outcome.exit_code == 0, outcome.output
+    [command] = calls
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4] == APP
+    assert command[5:] == ["--browser.gatherUsageStats", "false", "--server.port", "8765"]

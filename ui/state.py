@@ -1,0 +1,165 @@
+"""Session state of one planner: working tables, scenario draft, run options, solved results.
+
+Everything is set with setdefault on first use and replaced (never mutated in place), so a page
+can re-render at any time from what is stored here. Validation results are memoised by a
+revision counter that every change bumps.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import streamlit as st
+
+from optimizer import RunOptions, RunResult, load_case, load_scenario_set, solve_case
+from optimizer import planner
+
+DEFAULT_SCENARIO_SET = "stochastic"  # the project's default plan (README quick start)
+MAX_CACHED_RESULTS = 16  # each result keeps its LP's duals; bound the memory a session holds
+
+
+@st.cache_data(show_spinner=False)
+def shipped_case():
+    return load_case()
+
+
+def default_tables() -> dict:
+    return planner.editable_tables(shipped_case())
+
+
+def init() -> None:
+    ss = st.session_state
+    ss.setdefault("tables", default_tables())
+    ss.setdefault("tables_rev", 0)
+    ss.setdefault("editor_rev", {})  # table -> revision in its editor's key (new key = fresh editor)
+    ss.setdefault("draft_rev", 0)
+    if "draft" not in ss:
+        load_shipped(DEFAULT_SCENARIO_SET)
+    ss.setdefault("options", {"mode": "both", "horizon": ss["draft"].horizon_months or 24,
+                              "floors": False, "time_limit": 0.0})
+    ss.setdefault("results", OrderedDict())
+    ss.setdefault("shown_key", None)
+
+
+# ---------------------------------------------------------------- data tables
+
+def tables() -> dict:
+    return st.session_state["tables"]
+
+
+def set_tables(new: dict, fresh_editors: bool = True) -> None:
+    """Replace some or all working tables; fresh editors drop their pending (unapplied) edits."""
+    ss = st.session_state
+    ss["tables"] = {**ss["tables"], **{k: v.reset_index(drop=True) for k, v in new.items()}}
+    ss["tables_rev"] += 1
+    for name in (new if fresh_editors else ()):
+        ss["editor_rev"][name] = ss["editor_rev"].get(name, 0) + 1
+
+
+def editor_key(name: str) -> str:
+    return f"editor_{name}_{st.session_state['editor_rev'].get(name, 0)}"
+
+
+def table_check() -> planner.TableCheck:
+    ss = st.session_state
+    memo = ss.get("_table_check")
+    if memo is None or memo[0] != ss["tables_rev"]:
+        memo = (ss["tables_rev"], planner.check_tables(ss["tables"]))
+        ss["_table_check"] = memo
+    return memo[1]
+
+
+def working_case():
+    """The edited case if valid, else the shipped one (scenario names are checked against it)."""
+    check = table_check()
+    return check.case if check.ok else shipped_case()
+
+
+# ---------------------------------------------------------------- scenario draft
+
+def draft() -> planner.ScenarioDraft:
+    return st.session_state["draft"]
+
+
+def set_draft(new: planner.ScenarioDraft, horizon_follows: bool = False) -> None:
+    ss = st.session_state
+    ss["draft"] = new
+    ss["draft_rev"] += 1
+    if horizon_follows and "options" in ss:
+        ss["options"] = {**ss["options"], "horizon": new.horizon_months or 24}
+
+
+def load_shipped(name: str) -> None:
+    set_draft(planner.draft_from_set(load_scenario_set(name, working_case())), horizon_follows=True)
+
+
+def draft_check() -> planner.DraftCheck:
+    ss = st.session_state
+    stamp = (ss["draft_rev"], ss["tables_rev"])
+    memo = ss.get("_draft_check")
+    if memo is None or memo[0] != stamp:
+        memo = (stamp, planner.check_draft(ss["draft"], working_case()))
+        ss["_draft_check"] = memo
+    return memo[1]
+
+
+# ---------------------------------------------------------------- solving
+
+@dataclass
+class Inputs:
+    """What a solve would use now, and its cache key (None while an input is invalid)."""
+
+    tables: planner.TableCheck
+    scenarios: planner.DraftCheck
+    mode: str
+    options: RunOptions
+    key: str | None
+
+
+def options() -> dict:
+    return st.session_state["options"]
+
+
+def set_options(**values) -> None:
+    st.session_state["options"] = {**st.session_state["options"], **values}
+
+
+def inputs() -> Inputs:
+    o = options()
+    run_options = RunOptions(horizon_months=int(o["horizon"]), cover_floors=bool(o["floors"]),
+                             time_limit_s=float(o["time_limit"]) or None)
+    tables, scenarios = table_check(), draft_check()
+    key = None
+    if tables.ok and scenarios.ok:
+        key = planner.run_key(tables.case, scenarios.scenario_set, o["mode"], run_options)
+    return Inputs(tables, scenarios, o["mode"], run_options, key)
+
+
+def cached(key: str | None) -> RunResult | None:
+    return st.session_state["results"].get(key) if key else None
+
+
+def solve(current: Inputs) -> tuple[RunResult, bool]:
+    """The result for these inputs: from the cache if solved before (True), else solved now."""
+    cache = st.session_state["results"]
+    if current.key in cache:
+        cache.move_to_end(current.key)
+        hit = True
+    else:
+        cache[current.key] = solve_case(current.tables.case, current.scenarios.scenario_set,
+                                        current.mode, current.options)
+        while len(cache) > MAX_CACHED_RESULTS:
+            cache.popitem(last=False)
+        hit = False
+    st.session_state["shown_key"] = current.key
+    return cache[current.key], hit
+
+
+def shown() -> tuple[str | None, RunResult | None]:
+    key = st.session_state["shown_key"]
+    return key, cached(key)
+
+
+def all_results() -> dict[str, RunResult]:
+    return dict(st.session_state["results"])

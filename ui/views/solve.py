@@ -1,0 +1,96 @@
+"""Solve: choose mode, horizon and floors; solve on request; cached by the inputs."""
+
+import time
+
+import streamlit as st
+
+from optimizer import MODES, planner
+from ui import state, widgets
+
+MODE_HELP = ("joint: one plan for both members, with crisis transfers. independent: each member "
+             "alone, shared supplier capacity split by baseline imports. both: the two, and the "
+             "value of cooperation = cost(independent) - cost(joint).")
+
+st.title("Solve")
+draft = state.draft()
+
+
+def options_panel() -> None:
+    """The run options; stored outside the widgets so they survive a visit to another page."""
+    o = state.options()
+    left, middle, right = st.columns([2, 1, 1])
+    mode = left.radio("Mode", MODES, index=MODES.index(o["mode"]), horizontal=True, help=MODE_HELP,
+                      key="opt_mode")
+    horizon = middle.number_input("Horizon (months)", 1, 600, int(o["horizon"]), key="opt_horizon")
+    floors = right.toggle("Days-of-cover floors", bool(o["floors"]), key="opt_floors",
+                          help="On: the starting stock must meet the targets of stockpiles.csv "
+                               "(KOMIR 100 days, JOGMEC 60 days, KOGAS 9 days). Off: the economic "
+                               "optimum, shown against the targets.")
+    with st.expander("Advanced"):
+        limit = st.number_input("HiGHS time limit per LP (seconds, 0 = none)", 0.0, 3600.0,
+                                float(o["time_limit"]), key="opt_time_limit")
+    state.set_options(mode=mode, horizon=int(horizon), floors=floors, time_limit=limit)
+
+
+def blockers(current: state.Inputs) -> bool:
+    """Say what stops the solve, with a link to where it is fixed; True if anything does."""
+    blocked = False
+    if not current.tables.ok:
+        st.error(f"The data has {len(current.tables.problems)} problem(s); fix them before solving.",
+                 icon=":material/error:")
+        st.page_link("views/assumptions.py", label="Fix them on the Assumptions page", icon=":material/edit_note:")
+        blocked = True
+    if not current.scenarios.ok:
+        st.error("The scenario set has problems; fix them before solving.", icon=":material/error:")
+        widgets.problem_list(current.scenarios.messages, limit=5)
+        st.page_link("views/scenarios.py", label="Fix them on the Scenarios page", icon=":material/event:")
+        blocked = True
+    return blocked
+
+
+def run(current: state.Inputs) -> None:
+    lps = {"joint": "1 LP", "independent": "1 LP per member", "both": "the joint LP and 1 per member"}
+    with st.status(f"Solving {draft.name} ({current.mode}: {lps[current.mode]}, "
+                   f"{len(draft.scenarios)} scenario(s), {current.options.horizon_months} months) ...",
+                   expanded=True) as status:
+        started = time.perf_counter()
+        result, hit = state.solve(current)
+        seconds = time.perf_counter() - started
+        how = "from the cache (these inputs were solved before)" if hit else f"in {seconds:.1f} s"
+        failed = planner.not_optimal(result)
+        status.update(label=f"Solved {how}" if not failed else "The solve did not reach an optimal plan",
+                      state="error" if failed else "complete", expanded=False)
+
+
+def outcome() -> None:
+    key, result = state.shown()
+    if result is None:
+        return
+    if key != state.inputs().key:
+        st.warning("The inputs have changed since the last solve below; press Solve for the new ones.")
+    failed = planner.not_optimal(result)
+    if failed:
+        st.error("No plan is shown, because:", icon=":material/error:")
+        for line in failed:
+            st.markdown(f"- {line}")
+        return
+    cols = st.columns(3)
+    if result.joint is not None:
+        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.objective_musd:,.1f}")
+    if result.independent_cost_musd is not None:
+        cols[1].metric("Expected cost, each alone (M USD)", f"{result.independent_cost_musd:,.1f}")
+    if result.value_of_cooperation_musd is not None:
+        cols[2].metric("Value of cooperation (M USD)", f"{result.value_of_cooperation_musd:,.1f}")
+    st.success(f"Optimal plan for {result.scenario_set.name}.", icon=":material/check_circle:")
+    st.page_link("views/results.py", label="Read the plan on the Results page", icon=":material/insights:")
+
+
+st.markdown(f"Scenario set **{draft.name}**: {draft.title} ({len(draft.scenarios)} scenario(s)).")
+options_panel()
+current = state.inputs()
+blocked = blockers(current)
+if not blocked and state.cached(current.key) is not None:
+    st.info("These exact inputs were solved before: Solve shows that result at once.")
+if st.button("Solve", type="primary", disabled=blocked, key="solve", icon=":material/play_arrow:"):
+    run(current)
+outcome()

@@ -1,0 +1,58 @@
+"""Small rendering helpers shared by the pages: downloads, highlighted tables, problem lists."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from optimizer import planner
+
+CHANGED_STYLE = "background-color: #fff3b0; font-weight: 600"  # a difference worth a look
+PROBLEM_STYLE = "background-color: #ffd6d6; color: #8b0000"  # an invalid cell
+
+
+def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel buttons for one table; the Excel bytes are made only when clicked."""
+    left, right, _ = st.columns([1, 1, 6])
+    left.download_button("CSV", planner.to_csv(df), f"{name}.csv", "text/csv", key=f"{key}_csv",
+                         on_click="ignore", icon=":material/download:")
+    right.download_button("Excel", lambda: planner.to_excel({name: df}), f"{name}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
+
+
+def table_with_downloads(df: pd.DataFrame, name: str, key: str, column_config: dict | None = None,
+                         styler=None) -> None:
+    st.dataframe(styler if styler is not None else df, hide_index=True, column_config=column_config)
+    downloads(df, name, key)
+
+
+def highlight_changes(diff: pd.DataFrame):
+    """The diff table with every non-zero difference shaded."""
+    flags = planner.changed_cells(diff)
+    return diff.style.apply(lambda _: flags.replace({True: CHANGED_STYLE, False: ""}), axis=None) \
+        .format(precision=2, thousands=",")
+
+
+def highlight_cells(df: pd.DataFrame, cells: dict[tuple[int, str], str]):
+    """The rows of `df` that hold invalid cells, the cells shaded, and the CSV row to find them."""
+    rows = sorted({r for r, _ in cells if 0 <= r < len(df)})
+    shown = df.iloc[rows].copy()
+    shown.insert(0, "csv_row", [r + 2 for r in rows])
+
+    def shade(frame: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        for position, r in enumerate(rows):
+            for (row, column), _ in cells.items():
+                if row == r and column in css.columns:
+                    css.iloc[position, css.columns.get_loc(column)] = PROBLEM_STYLE
+        return css
+
+    return shown.style.apply(shade, axis=None)
+
+
+def problem_list(messages: list[str], limit: int = 12) -> None:
+    for message in messages[:limit]:
+        st.markdown(f"- {message}")
+    if len(messages) > limit:
+        st.markdown(f"- ... and {len(messages) - limit} more")
