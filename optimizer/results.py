@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
 
 from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
 from .solve import SolveOutcome
@@ -21,6 +22,11 @@ def _val(var) -> float:
 
 def extract_tables(m: pyo.ConcreteModel, p: ModelInputs, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
     """Every result table of an optimal solve, keyed by the CSV name it is written under."""
+    with PauseGC():
+        return _tables(m, p, outcome)
+
+
+def _tables(m: pyo.ConcreteModel, p: ModelInputs, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
     return {
         "stockpile_plan": _stockpile_plan(m, p, outcome),
         "stock_trajectory": _stock_trajectory(m, p),

@@ -17,6 +17,7 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentMap
+from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 _STATUS = highspy.HighsModelStatus
@@ -67,7 +68,8 @@ class CompiledLP:
 
     @classmethod
     def from_model(cls, model: pyo.ConcreteModel) -> "CompiledLP":
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+        with PauseGC():  # the model holds millions of objects; collection passes over them cost seconds
+            info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
         A = info.A.tocsc()
         lp = highspy.HighsLp()
         lp.num_row_, lp.num_col_ = A.shape
@@ -142,8 +144,9 @@ def _outcome(highs: highspy.Highs, compiled: CompiledLP, model: pyo.ConcreteMode
     outcome = SolveOutcome(status, message, None, solver_name(), 0.0, warnings)
     if outcome.optimal:
         solution = highs.getSolution()
-        for var, value in zip(compiled.columns, solution.col_value):
-            var.set_value(value, skip_validation=True)
-        outcome.duals = ComponentMap(zip(compiled.rows, solution.row_dual))
+        with PauseGC():
+            for var, value in zip(compiled.columns, solution.col_value):
+                var.set_value(value, skip_validation=True)
+            outcome.duals = ComponentMap(zip(compiled.rows, solution.row_dual))
         outcome.objective = highs.getInfo().objective_function_value
     return outcome
