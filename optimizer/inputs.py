@@ -28,6 +28,7 @@ class RunOptions:
     cvar_weight: float = 0.0  # w in (1 - w) x expected cost + w x CVaR; 0 = risk-neutral
     cvar_level: float = 0.95  # CVaR level a: the mean cost of the worst 1 - a of outcomes
     time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
+    decompose: bool | None = None  # scenario decomposition; None: when it pays (many scenarios, no CVaR)
 
 
 @dataclass(frozen=True)

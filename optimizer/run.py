@@ -15,9 +15,12 @@ from .model import build_model
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
-from .solve import SolveOutcome, solve_model
+from .decompose import close as close_decomposed
+from .decompose import outcome_and_tables, solve_decomposed
+from .solve import SolveOutcome, solve_model, solver_name
 
 MODES = ("joint", "independent", "both")
+DECOMPOSE_MIN_SCENARIOS = 16  # below this the single LP solves faster (bench/)
 HIGHS_OPTIONS: dict = {}  # HiGHS defaults (dual simplex with presolve); see bench/ for the measurements
 
 
@@ -132,10 +135,36 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
                     label: str, capacity_share: dict | None = None) -> Solution:
     started = time.perf_counter()
     inputs = build_inputs(case, scenario_set, options, members, capacity_share)
+    if _use_decomposition(inputs, options):
+        return _solve_by_decomposition(inputs, label, members, started)
     model = build_model(inputs)
     build_seconds = time.perf_counter() - started
     outcome = solve_model(model, time_limit_s=options.time_limit_s, highs_options=HIGHS_OPTIONS)
     return solution_from(model, inputs, outcome, label, members, build_seconds)
+
+
+def _use_decomposition(inputs: ModelInputs, options: RunOptions) -> bool:
+    """Decompose by scenario only when the objective is risk-neutral: CVaR couples the scenarios."""
+    if inputs.cvar_weight > 0 or len(inputs.scenarios) < 2:
+        return False
+    return options.decompose if options.decompose is not None else len(inputs.scenarios) >= DECOMPOSE_MIN_SCENARIOS
+
+
+def _solve_by_decomposition(inputs: ModelInputs, label: str, members: list[str], started: float) -> Solution:
+    build_seconds = time.perf_counter() - started  # the scenario LPs are built inside the method
+    try:
+        decomposed = solve_decomposed(inputs, HIGHS_OPTIONS)
+    except RuntimeError as exc:
+        outcome = SolveOutcome("error", f"Scenario decomposition failed: {exc}", None, solver_name(),
+                               time.perf_counter() - started)
+        return Solution(label, members, outcome, {}, {}, build_seconds, inputs)
+    try:
+        outcome, tables = outcome_and_tables(decomposed, inputs)
+        size = {"variables": sum(sub.model.nvariables() for sub in decomposed.subproblems),
+                "constraints": sum(sub.model.nconstraints() for sub in decomposed.subproblems)}
+    finally:
+        close_decomposed(decomposed)
+    return Solution(label, members, outcome, tables if outcome.optimal else {}, size, build_seconds, inputs)
 
 
 def solution_from(model, inputs: ModelInputs, outcome: SolveOutcome, label: str, members: list[str],

@@ -114,7 +114,7 @@ def run_compiled(highs: highspy.Highs, compiled: CompiledLP, model: pyo.Concrete
     started = time.perf_counter()
     highs.run()
     ran_at = time.perf_counter()
-    outcome = _outcome(highs, compiled, model, log_path)
+    outcome = read_outcome(highs, compiled, model, log_path)
     done = time.perf_counter()
     outcome.timings = {"solve": ran_at - started, "load": done - ran_at}
     outcome.seconds = done - started
@@ -135,7 +135,7 @@ def new_highs(time_limit_s: float | None, options: dict | None) -> tuple[highspy
     return highs, log_path
 
 
-def _outcome(highs: highspy.Highs, compiled: CompiledLP, model: pyo.ConcreteModel, log_path: str) -> SolveOutcome:
+def read_outcome(highs: highspy.Highs, compiled: CompiledLP, model: pyo.ConcreteModel, log_path: str) -> SolveOutcome:
     model_status = highs.getModelStatus()
     status, message = _PLAIN_WORDS.get(
         model_status, ("unknown", f"HiGHS ended with status '{highs.modelStatusToString(model_status)}'."))
