@@ -154,3 +154,7 @@ def _fail(exc: InputError) -> None:
 from .coop_cli import coop  # noqa: E402  (registered last: it reuses this module's options)
 
 main.add_command(coop)
+
+
+if __name__ == "__main__":  # python -m optimizer.cli
+    main()

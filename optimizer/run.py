@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -96,10 +97,8 @@ class RunResult:
 
     @property
     def inputs_hash(self) -> str:
-        scen = json.dumps([(s.name, s.probability, [e.model_dump() for e in s.events])
-                           for s in self.scenario_set.scenarios], sort_keys=True, default=str)
-        text = f"{self.case_fingerprint}|{scen}|{self.options}"
-        return hashlib.sha256(text.encode()).hexdigest()
+        """SHA-256 of the data (overrides applied), scenario content, mode and options."""
+        return inputs_key(self.case_fingerprint, self.scenario_set, self.mode, self.options)
 
     def table(self, name: str) -> pd.DataFrame:
         """One result table across all solutions, with a leading `solution` column."""
@@ -110,21 +109,39 @@ class RunResult:
         return df[["solution"] + [c for c in df.columns if c != "solution"]]
 
 
+def inputs_key(case_fingerprint: str, scenario_set: ScenarioSet, mode: str, options: RunOptions) -> str:
+    """Equal for equal inputs: data (overrides applied), scenario content, mode and options. The
+    options' horizon must be resolved (resolved_options) for equal runs to get equal keys."""
+    scenarios = [(s.name, s.probability, [e.model_dump() for e in s.events]) for s in scenario_set.scenarios]
+    text = json.dumps([case_fingerprint, scenarios, mode, str(options)], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def resolved_options(scenario_set: ScenarioSet, options: RunOptions) -> RunOptions:
+    """The options with the horizon a run will use: the option's, else the file's, else 24."""
+    horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
+    return replace(options, horizon_months=horizon)
+
+
 def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
-               options: RunOptions = RunOptions()) -> RunResult:
-    """Build and solve the LP(s) of docs/model.md. Non-optimal solves are reported, not raised."""
+               options: RunOptions = RunOptions(), on_progress: Callable[[str], None] | None = None) -> RunResult:
+    """Build and solve the LP(s) of docs/model.md. Non-optimal solves are reported, not raised.
+
+    on_progress, if given, is called with a short label before each LP is solved."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
-    options = replace(options, horizon_months=horizon)
+    options = resolved_options(scenario_set, options)
     case = scenario_set.apply_to(case)
     result = RunResult(scenario_set, options, mode, case.fingerprint())
+    progress = on_progress or (lambda label: None)
     if mode in ("joint", "both"):
+        progress("joint plan")
         result.joint = solve_coalition(case, scenario_set, options, case.members, "joint")
     if mode in ("independent", "both"):
         split = capacity_split(case)
         alone = replace(options, transfers=False, swaps=False)
         for member in case.members:
+            progress(f"{member} alone")
             share = {(c, k): v for (c, k, m), v in split.items() if m == member}
             result.independent[member] = solve_coalition(case, scenario_set, alone, [member],
                                                          f"{member} alone", share)

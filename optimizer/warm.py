@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from .case import Case
-from .inputs import DEFAULT_HORIZON_MONTHS, RunOptions, build_inputs
+from .inputs import RunOptions, build_inputs
 from .model import build_model
-from .run import HIGHS_OPTIONS, Solution, solution_from
+from .run import HIGHS_OPTIONS, Solution, resolved_options, solution_from
 from .scenarios import ScenarioSet
 from .solve import CompiledLP, new_highs, run_compiled
 
@@ -46,9 +46,8 @@ class WarmSolver:
 
     def solve(self, case: Case, scenario_set: ScenarioSet) -> Solution:
         started = time.perf_counter()
-        horizon = self.options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
         case = scenario_set.apply_to(case)
-        inputs = build_inputs(case, scenario_set, replace(self.options, horizon_months=horizon), self.members)
+        inputs = build_inputs(case, scenario_set, resolved_options(scenario_set, self.options), self.members)
         model = build_model(inputs)
         compiled = CompiledLP.from_model(model)
         keys = _structure(compiled)
