@@ -16,7 +16,7 @@ from optimizer import cli, planner  # noqa: E402
 
 APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
 PAGES = ["views/assumptions.py", "views/scenarios.py", "views/solve.py", "views/results.py",
-         "views/compare.py"]
+         "views/compare.py", "views/cooperation.py"]
 RUN_S = 60  # bound on one script run (a one-scenario solve takes about a second)
 
 
@@ -174,6 +174,72 @@ def test_an_uploaded_case_replaces_the_tables():
     at.button(key="use_upload").click().run()
     assert at.session_state["tables"]["demand"].loc[0, "demand_t_per_year"] == "123456.0"
     assert any("All tables are valid." in s.value for s in at.success)
+
+
+def musd(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def compute_cooperation(at: AppTest, scenario_set: str, horizon: int, keep_weights: list[int],
+                        time_limit: float = 0.0) -> AppTest:
+    """On the Cooperation page: horizon, the default risk weights (0, .25, .5, .75, 1) cut down to
+    the rows kept, a time limit; then Compute."""
+    load_shipped(at, scenario_set)
+    goto(at, "views/cooperation.py")
+    at.number_input(key="coop_horizon").set_value(horizon)
+    at.number_input(key="coop_time_limit").set_value(time_limit)
+    editor = next(e.key for e in at.data_editor if e.key.startswith("coop_weights_"))
+    at.session_state[editor] = {"edited_rows": {}, "added_rows": [],
+                                "deleted_rows": [i for i in range(5) if i not in keep_weights]}
+    at.button(key="coop_compute").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_cooperation_shows_the_value_and_a_shapley_split_that_adds_up_to_the_coalition_cost():
+    at = compute_cooperation(start(), "rare_earth_japan_2010", 6, keep_weights=[0, 4])
+    assert [s.state for s in at.status] == ["complete"]
+    metrics = {m.label: musd(m.value) for m in at.metric}
+    coalition, alone = metrics["Coalition cost (M USD)"], metrics["Members alone (M USD)"]
+    assert metrics["Value of cooperation (M USD)"] > 0
+    assert metrics["Value of cooperation (M USD)"] == pytest.approx(alone - coalition, abs=0.11)
+    shares = table_with(at, "total_pays_musd").set_index("rule")
+    shapley = shares.loc["Shapley value"]
+    shapley_sum = shapley["KR_pays_musd"] + shapley["JP_pays_musd"]
+    assert shapley_sum == pytest.approx(coalition, abs=0.051)  # the metric shows 1 decimal
+    assert shapley["total_pays_musd"] == pytest.approx(shapley_sum, rel=1e-9)
+    assert shares.loc["cost alone", "total_pays_musd"] == pytest.approx(alone, abs=0.051)
+    assert shapley["KR_saves_musd"] > 0 and shapley["JP_saves_musd"] > 0
+    assert any("The Shapley split is in the core" in s.value for s in at.success)
+    assert list(table_with(at, "cvar_musd")["weight"]) == [0.0, 1.0]
+    assert len(at.get("plotly_chart")) == 4  # who pays, saving by commodity, exchanges, frontier
+
+    goto(at, "views/solve.py")  # the horizon is shared with the Solve page
+    assert at.number_input(key="opt_horizon").value == 6
+    started = time.perf_counter()
+    goto(at, "views/cooperation.py")  # back: shown from the cache, without pressing Compute
+    assert time.perf_counter() - started < 5 and not at.status
+    assert musd(at.metric[0].value) == coalition and len(at.session_state["coop_reports"]) == 1
+
+
+def test_cooperation_that_is_not_optimal_says_why_and_shows_no_numbers():
+    at = compute_cooperation(start(), "rare_earth_japan_2010", 6, keep_weights=[0], time_limit=1e-6)
+    assert [s.state for s in at.status] == ["error"]
+    assert any("No costs or shares are shown" in e.value for e in at.error)
+    assert any("coalition KR" in m.value and "time limit" in m.value for m in at.markdown)
+    assert any("Raise the HiGHS time limit" in m.value for m in at.markdown)
+    assert not at.metric and not at.get("plotly_chart")
+    assert all("total_pays_musd" not in frame.value.columns for frame in at.dataframe)
+
+
+def test_cooperation_refuses_a_risk_weight_outside_0_to_1():
+    at = goto(start(), "views/cooperation.py")
+    editor = next(e.key for e in at.data_editor if e.key.startswith("coop_weights_"))
+    at.session_state[editor] = {"edited_rows": {1: {"weight": 1.5}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="coop_compute").click().run()
+    assert any("The risk weights have problems" in e.value for e in at.error)
+    assert any("row 2: 1.5 is not between 0 and 1" in m.value for m in at.markdown)
+    assert not at.status and not at.session_state["coop_reports"]
 
 
 def test_stockpile_ui_runs_streamlit_on_the_app(monkeypatch):

@@ -21,6 +21,7 @@ PAGES = [
     st.Page("views/solve.py", title="Solve", icon=":material/play_circle:"),
     st.Page("views/results.py", title="Results", icon=":material/insights:"),
     st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("views/cooperation.py", title="Cooperation", icon=":material/handshake:"),
 ]
 page = st.navigation(PAGES)
 

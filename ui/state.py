@@ -1,4 +1,5 @@
-"""Session state of one planner: working tables, scenario draft, run options, solved results.
+"""Session state of one planner: working tables, scenario draft, run options, solved results and
+cooperation reports.
 
 Everything is set with setdefault on first use and replaced (never mutated in place), so a page
 can re-render at any time from what is stored here. Validation results are memoised by a
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from optimizer import RunOptions, RunResult, load_case, load_scenario_set, solve_case
-from optimizer import planner
+from optimizer import RunOptions, RunResult, coop_tables, load_case, load_scenario_set, planner, solve_case
+from optimizer.coop import DEFAULT_RISK_WEIGHTS, CooperationReport, NotOptimalError, cooperation_report
 
 DEFAULT_SCENARIO_SET = "stochastic"  # the project's default plan (README quick start)
 MAX_CACHED_RESULTS = 16  # each result keeps its LP's duals; bound the memory a session holds
+MAX_CACHED_REPORTS = 8  # a cooperation report holds one solution per coalition
 
 
 @st.cache_data(show_spinner=False)
@@ -40,6 +42,10 @@ def init() -> None:
                               "floors": False, "time_limit": 0.0})
     ss.setdefault("results", OrderedDict())
     ss.setdefault("shown_key", None)
+    ss.setdefault("coop_options", {"level": 0.95, "weights": DEFAULT_RISK_WEIGHTS})
+    ss.setdefault("coop_weights_rev", 0)  # the weights editor's key (new key = fresh editor)
+    ss.setdefault("coop_reports", OrderedDict())
+    ss.setdefault("coop_shown_key", None)
 
 
 # ---------------------------------------------------------------- data tables
@@ -125,15 +131,20 @@ def set_options(**values) -> None:
     st.session_state["options"] = {**st.session_state["options"], **values}
 
 
-def inputs() -> Inputs:
+def run_options() -> RunOptions:
+    """Horizon, floors and time limit: shared by the Solve and Cooperation pages."""
     o = options()
-    run_options = RunOptions(horizon_months=int(o["horizon"]), cover_floors=bool(o["floors"]),
-                             time_limit_s=float(o["time_limit"]) or None)
+    return RunOptions(horizon_months=int(o["horizon"]), cover_floors=bool(o["floors"]),
+                      time_limit_s=float(o["time_limit"]) or None)
+
+
+def inputs() -> Inputs:
+    o, options_now = options(), run_options()
     tables, scenarios = table_check(), draft_check()
     key = None
     if tables.ok and scenarios.ok:
-        key = planner.run_key(tables.case, scenarios.scenario_set, o["mode"], run_options)
-    return Inputs(tables, scenarios, o["mode"], run_options, key)
+        key = planner.run_key(tables.case, scenarios.scenario_set, o["mode"], options_now)
+    return Inputs(tables, scenarios, o["mode"], options_now, key)
 
 
 def cached(key: str | None) -> RunResult | None:
@@ -163,3 +174,77 @@ def shown() -> tuple[str | None, RunResult | None]:
 
 def all_results() -> dict[str, RunResult]:
     return dict(st.session_state["results"])
+
+
+# ---------------------------------------------------------------- cooperation
+
+@dataclass
+class CoopInputs:
+    """What a cooperation report would use now, and its cache key (None while an input is invalid)."""
+
+    tables: planner.TableCheck
+    scenarios: planner.DraftCheck
+    options: RunOptions
+    weights: tuple[float, ...]
+    level: float
+    key: str | None
+
+
+@dataclass(frozen=True)
+class CoopOutcome:
+    """A report, or the NotOptimalError's message when a coalition's LP was not optimal."""
+
+    report: CooperationReport | None
+    failure: str | None = None
+
+
+def coop_options() -> dict:
+    return st.session_state["coop_options"]
+
+
+def set_coop_options(**values) -> None:
+    st.session_state["coop_options"] = {**coop_options(), **values}
+    st.session_state["coop_weights_rev"] += 1  # the editor restarts from the stored weights
+
+
+def coop_inputs() -> CoopInputs:
+    c, options_now = coop_options(), run_options()
+    tables, scenarios = table_check(), draft_check()
+    key = None
+    if tables.ok and scenarios.ok:
+        run_key = planner.run_key(tables.case, scenarios.scenario_set, "cooperation", options_now)
+        key = coop_tables.coop_key(run_key, c["weights"], c["level"])
+    return CoopInputs(tables, scenarios, options_now, tuple(c["weights"]), float(c["level"]), key)
+
+
+def coop_cached(key: str | None) -> CoopOutcome | None:
+    return st.session_state["coop_reports"].get(key) if key else None
+
+
+def coop_compute(current: CoopInputs) -> tuple[CoopOutcome, bool]:
+    """The report for these inputs: from the cache (True), else computed now. A coalition that is
+    not optimal is kept too, so that the same inputs give the same message at once."""
+    cache = st.session_state["coop_reports"]
+    hit = current.key in cache
+    if hit:
+        cache.move_to_end(current.key)
+    else:
+        try:
+            cache[current.key] = CoopOutcome(cooperation_report(
+                current.tables.case, current.scenarios.scenario_set, current.options, current.weights,
+                current.level))
+        except NotOptimalError as exc:
+            cache[current.key] = CoopOutcome(None, str(exc))
+        while len(cache) > MAX_CACHED_REPORTS:
+            cache.popitem(last=False)
+    st.session_state["coop_shown_key"] = current.key
+    return cache[current.key], hit
+
+
+def show_coop(key: str) -> None:
+    st.session_state["coop_shown_key"] = key
+
+
+def coop_shown() -> tuple[str | None, CoopOutcome | None]:
+    key = st.session_state["coop_shown_key"]
+    return key, coop_cached(key)

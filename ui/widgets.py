@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from optimizer import planner
+from optimizer import coop_tables, planner
 
 CHANGED_STYLE = "background-color: #fff3b0; font-weight: 600"  # a difference worth a look
 PROBLEM_STYLE = "background-color: #ffd6d6; color: #8b0000"  # an invalid cell
@@ -25,6 +25,24 @@ def table_with_downloads(df: pd.DataFrame, name: str, key: str, column_config: d
                          styler=None) -> None:
     st.dataframe(styler if styler is not None else df, hide_index=True, column_config=column_config)
     downloads(df, name, key)
+
+
+def unit_columns(df: pd.DataFrame) -> dict:
+    """column_config giving each column its label with the unit in brackets (coop_tables.header);
+    money with thousands separators and one decimal, ratios and weights with two."""
+    config = {}
+    for column in df.columns:
+        label = coop_tables.header(column)
+        if df[column].dtype == bool:
+            config[column] = st.column_config.CheckboxColumn(label)
+        elif df[column].dtype.kind == "i":
+            config[column] = st.column_config.NumberColumn(label, format="%d")
+        elif df[column].dtype.kind == "f":
+            fine = column.endswith("_per_musd") or column == "weight"
+            config[column] = st.column_config.NumberColumn(label, format="%.2f" if fine else "%,.1f")
+        else:
+            config[column] = st.column_config.TextColumn(label)
+    return config
 
 
 def highlight_changes(diff: pd.DataFrame):
@@ -56,3 +74,21 @@ def problem_list(messages: list[str], limit: int = 12) -> None:
         st.markdown(f"- {message}")
     if len(messages) > limit:
         st.markdown(f"- ... and {len(messages) - limit} more")
+
+
+def blockers(current, doing: str) -> bool:
+    """Say what stops `doing` (e.g. 'solving'), with a link to where it is fixed; True if anything
+    does. `current` is a state.Inputs or state.CoopInputs (both carry .tables and .scenarios)."""
+    blocked = False
+    if not current.tables.ok:
+        st.error(f"The data has {len(current.tables.problems)} problem(s); fix them before {doing}.",
+                 icon=":material/error:")
+        st.page_link("views/assumptions.py", label="Fix them on the Assumptions page",
+                     icon=":material/edit_note:")
+        blocked = True
+    if not current.scenarios.ok:
+        st.error(f"The scenario set has problems; fix them before {doing}.", icon=":material/error:")
+        problem_list(current.scenarios.messages, limit=5)
+        st.page_link("views/scenarios.py", label="Fix them on the Scenarios page", icon=":material/event:")
+        blocked = True
+    return blocked

@@ -32,22 +32,6 @@ def options_panel() -> None:
     state.set_options(mode=mode, horizon=int(horizon), floors=floors, time_limit=limit)
 
 
-def blockers(current: state.Inputs) -> bool:
-    """Say what stops the solve, with a link to where it is fixed; True if anything does."""
-    blocked = False
-    if not current.tables.ok:
-        st.error(f"The data has {len(current.tables.problems)} problem(s); fix them before solving.",
-                 icon=":material/error:")
-        st.page_link("views/assumptions.py", label="Fix them on the Assumptions page", icon=":material/edit_note:")
-        blocked = True
-    if not current.scenarios.ok:
-        st.error("The scenario set has problems; fix them before solving.", icon=":material/error:")
-        widgets.problem_list(current.scenarios.messages, limit=5)
-        st.page_link("views/scenarios.py", label="Fix them on the Scenarios page", icon=":material/event:")
-        blocked = True
-    return blocked
-
-
 def run(current: state.Inputs) -> None:
     lps = {"joint": "1 LP", "independent": "1 LP per member", "both": "the joint LP and 1 per member"}
     with st.status(f"Solving {draft.name} ({current.mode}: {lps[current.mode]}, "
@@ -88,7 +72,7 @@ def outcome() -> None:
 st.markdown(f"Scenario set **{draft.name}**: {draft.title} ({len(draft.scenarios)} scenario(s)).")
 options_panel()
 current = state.inputs()
-blocked = blockers(current)
+blocked = widgets.blockers(current, "solving")
 if not blocked and state.cached(current.key) is not None:
     st.info("These exact inputs were solved before: Solve shows that result at once.")
 if st.button("Solve", type="primary", disabled=blocked, key="solve", icon=":material/play_arrow:"):
