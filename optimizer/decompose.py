@@ -10,6 +10,7 @@ the best plan found is within a relative gap of the master's lower bound.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from dataclasses import dataclass, replace
@@ -42,28 +43,30 @@ class ScenarioLP:
     first_cols: np.ndarray  # column of each first-stage variable, in `keys` order
 
 
-def _scenario_inputs(p: ModelInputs, s: str) -> ModelInputs:
-    """The inputs restricted to scenario s, with probability 1: its LP's cost is F_s."""
-    def only(mapping):
-        return {k: v for k, v in mapping.items() if k[0] == s}
-    return replace(p, scenarios=[s], probability={s: 1.0}, import_price=only(p.import_price),
-                   closed={k for k in p.closed if k[0] == s}, supply_rows=only(p.supply_rows),
-                   demand=only(p.demand))
+def _split_by_scenario(p: ModelInputs) -> dict[str, ModelInputs]:
+    """The inputs of each scenario alone, with probability 1, so that its LP's cost is F_s (one
+    pass over the scenario-indexed parameters, not one per scenario)."""
+    parts = {s: {"import_price": {}, "supply_rows": {}, "demand": {}, "closed": set()} for s in p.scenarios}
+    for name in ("import_price", "supply_rows", "demand"):
+        for key, value in getattr(p, name).items():
+            parts[key[0]][name][key] = value
+    for key in p.closed:
+        parts[key[0]]["closed"].add(key)
+    return {s: replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios}
 
 
 def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
     return [(name, c, m) for name in FIRST_STAGE for c in p.commodities for m in p.members]
 
 
-def _build_scenario(p: ModelInputs, s: str, keys: list, options: dict) -> ScenarioLP:
-    sub = _scenario_inputs(p, s)
+def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: dict) -> ScenarioLP:
     model = build_model(sub)
     compiled = CompiledLP.from_model(model)
     position = {id(v): j for j, v in enumerate(compiled.columns)}
     first_cols = np.array([position[id(getattr(model, name)[c, m])] for name, c, m in keys], dtype=np.int32)
     highs, log_path = new_highs(None, options)
     highs.passModel(compiled.lp)
-    return ScenarioLP(s, p.probability[s], sub, model, compiled, highs, log_path, first_cols)
+    return ScenarioLP(sub.scenarios[0], probability, sub, model, compiled, highs, log_path, first_cols)
 
 
 def _evaluate(sub: ScenarioLP, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -132,76 +135,186 @@ class Decomposed:
     objective: float  # model money (k$)
     x: np.ndarray
     keys: list
-    subproblems: list[ScenarioLP]
+    results: list[ScenarioResult]
     iterations: int
     seconds: float
     at_upper_bound: bool
+    timings: dict  # s: building the scenario LPs, their first (cold) round, the warm rounds, masters
 
 
-def solve_decomposed(p: ModelInputs, highs_options: dict | None = None) -> Decomposed:
-    """Multi-cut L-shaped method to a relative gap of REL_GAP; raises RuntimeError if it fails.
-    The caller owns the scenario LPs' log files: call close() when done with the result."""
+@dataclass
+class ScenarioResult:
+    """What is kept of one scenario LP once the plan is final (picklable, so a worker can send it)."""
+
+    name: str
+    probability: float
+    tables: dict
+    warnings: list[str]
+    variables: int
+    constraints: int
+
+
+class ScenarioGroup:
+    """Some scenarios' LPs, each in its own HiGHS; lives in the main process or in a worker."""
+
+    def __init__(self, inputs: list[ModelInputs], probabilities: list[float], keys: list, options: dict):
+        self.subs: list[ScenarioLP] = []
+        try:
+            for sub, prob in zip(inputs, probabilities):
+                self.subs.append(_build_scenario(sub, prob, keys, options))
+        except BaseException:
+            self.close()
+            raise
+
+    def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        return [_evaluate(sub, x) for sub in self.subs]
+
+    def finish(self, x: np.ndarray) -> list[ScenarioResult]:
+        """Solve every scenario at the final first stage and extract its result tables."""
+        results = []
+        for sub in self.subs:
+            _evaluate(sub, x)
+            outcome = read_outcome(sub.highs, sub.compiled, sub.model, sub.log_path)
+            results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.model, sub.inputs, outcome),
+                                          _log_warnings(sub.log_path), sub.model.nvariables(),
+                                          sub.model.nconstraints()))
+        return results
+
+    def close(self) -> None:
+        for sub in self.subs:
+            if os.path.exists(sub.log_path):
+                os.unlink(sub.log_path)
+
+
+def _worker(connection, inputs, probabilities, keys, options) -> None:
+    """A worker process: build its scenario LPs, then answer evaluate/finish requests."""
+    group = None
+    try:
+        group = ScenarioGroup(inputs, probabilities, keys, options)
+        connection.send(("ready", None))
+        while True:
+            command, x = connection.recv()
+            connection.send(("ok", group.evaluate(x) if command == "evaluate" else group.finish(x)))
+            if command == "finish":
+                return
+    except Exception as exc:  # reported to the main process, which raises it as a solve failure
+        connection.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        if group is not None:
+            group.close()
+        connection.close()
+
+
+class _Workers:
+    """Scenario groups in worker processes (one per core): the scenario LPs build and solve in
+    parallel, and only x, values, gradients and the final tables cross the pipes."""
+
+    def __init__(self, groups: list[tuple[list, list]], keys: list, options: dict):
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding HiGHS threads
+        self.connections, self.processes = [], []
+        for inputs, probabilities in groups:
+            parent, child = context.Pipe()
+            process = context.Process(target=_worker, args=(child, inputs, probabilities, keys, options),
+                                      daemon=True)
+            process.start()
+            self.connections.append(parent)
+            self.processes.append(process)
+        self._gather()
+
+    def _gather(self) -> list:
+        replies = []
+        for connection in self.connections:
+            status, payload = connection.recv()
+            if status == "error":
+                raise RuntimeError(payload)
+            replies.append(payload)
+        return replies
+
+    def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        for connection in self.connections:
+            connection.send(("evaluate", x))
+        return [pair for reply in self._gather() for pair in reply]
+
+    def finish(self, x: np.ndarray) -> list[ScenarioResult]:
+        for connection in self.connections:
+            connection.send(("finish", x))
+        return [result for reply in self._gather() for result in reply]
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+
+
+def _groups(p: ModelInputs, workers: int) -> list[tuple[list, list]]:
+    """Scenarios dealt round-robin to the workers, keeping the scenarios' order within each."""
+    split = list(_split_by_scenario(p).values())
+    return [(split[w::workers], [p.probability[s.scenarios[0]] for s in split[w::workers]])
+            for w in range(workers) if split[w::workers]]
+
+
+def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers: int = 1) -> Decomposed:
+    """Multi-cut L-shaped method to a relative gap of REL_GAP, with the scenario LPs in `workers`
+    processes (1: in this process). Raises RuntimeError if a scenario LP or the master fails."""
     started = time.perf_counter()
     keys = _first_stage_keys(p)
-    subs = []
+    groups = _groups(p, max(1, workers))
+    if len(groups) == 1:
+        driver = ScenarioGroup(groups[0][0], groups[0][1], keys, highs_options or {})
+    else:
+        driver = _Workers(groups, keys, highs_options or {})
     try:
-        for s in p.scenarios:
-            subs.append(_build_scenario(p, s, keys, highs_options or {}))
-        return _iterate(p, keys, subs, started)
-    except BaseException:
-        for sub in subs:
-            os.unlink(sub.log_path)
-        raise
+        order = [s.scenarios[0] for inputs, _ in groups for s in inputs]
+        probabilities = np.array([p.probability[s] for s in order])
+        return _iterate(p, keys, driver, probabilities, started, time.perf_counter() - started)
+    finally:
+        driver.close()
 
 
-def _iterate(p: ModelInputs, keys: list, subs: list[ScenarioLP], started: float) -> Decomposed:
+def _iterate(p: ModelInputs, keys: list, driver, probabilities: np.ndarray, started: float,
+             build_s: float) -> Decomposed:
     upper = _upper_bounds(p, keys)
-    probabilities = np.array([sub.probability for sub in subs])
     master = _Master(p, keys, list(probabilities), upper)
     best, best_x, lower = np.inf, None, -np.inf
     x = np.zeros(len(keys))
+    timings = {"build": build_s, "first_round": 0.0, "warm_rounds": 0.0, "master": 0.0}
     try:
         for iteration in range(1, MAX_ITERATIONS + 1):
-            total = 0.0
-            for k, sub in enumerate(subs):
-                value, gradient = _evaluate(sub, x)
-                total += sub.probability * value
+            round_started = time.perf_counter()
+            evaluations = driver.evaluate(x)
+            for k, (value, gradient) in enumerate(evaluations):
                 master.add_cut(k, value, gradient, x, first=iteration == 1)
+            total = float(probabilities @ np.array([value for value, _ in evaluations]))
+            timings["first_round" if iteration == 1 else "warm_rounds"] += time.perf_counter() - round_started
             if total < best:
                 best, best_x = total, x.copy()
+            master_started = time.perf_counter()
             x, lower = master.solve(probabilities)
+            timings["master"] += time.perf_counter() - master_started
             if best - lower <= REL_GAP * max(1.0, abs(best)):
                 break
         else:
             raise RuntimeError(f"no convergence in {MAX_ITERATIONS} iterations (gap {best - lower:.3g})")
-        for sub in subs:  # leave every scenario LP at the best first stage found
-            _evaluate(sub, best_x)
+        results = driver.finish(best_x)
     finally:
         os.unlink(master.log_path)
     at_bound = bool(np.any(best_x >= upper - 1e-9 * np.maximum(1.0, upper)))
-    return Decomposed(best, best_x, keys, subs, iteration, time.perf_counter() - started, at_bound)
+    return Decomposed(best, best_x, keys, results, iteration, time.perf_counter() - started, at_bound, timings)
 
 
-def close(decomposed: Decomposed) -> None:
-    for sub in decomposed.subproblems:
-        os.unlink(sub.log_path)
-
-
-def outcome_and_tables(decomposed: Decomposed, p: ModelInputs) -> tuple[SolveOutcome, dict[str, pd.DataFrame]]:
-    """Load every scenario LP's solution into its model and assemble one set of result tables, as
-    the monolithic LP would give them (probabilities restored, first-stage rows once)."""
-    per_scenario = []
-    for sub in decomposed.subproblems:
-        outcome = read_outcome(sub.highs, sub.compiled, sub.model, sub.log_path)
-        per_scenario.append((sub, outcome, extract_tables(sub.model, sub.inputs, outcome)))
-    tables = {name: pd.concat([t[name] for _, _, t in per_scenario], ignore_index=True)
-              for name in per_scenario[0][2] if name not in ("stockpile_plan", "costs")}
-    tables["costs"] = _costs(per_scenario)
-    tables["stockpile_plan"] = _plan(per_scenario)
+def outcome_and_tables(decomposed: Decomposed) -> tuple[SolveOutcome, dict[str, pd.DataFrame]]:
+    """One set of result tables from the scenario LPs, as the single LP would give them
+    (probabilities restored, first-stage rows once)."""
+    results = decomposed.results
+    tables = {name: pd.concat([r.tables[name] for r in results], ignore_index=True)
+              for name in results[0].tables if name not in ("stockpile_plan", "costs")}
+    tables["costs"] = _costs(results)
+    tables["stockpile_plan"] = _plan(results)
     message = (f"Optimal by scenario decomposition: {decomposed.iterations} rounds of cuts, "
                f"relative gap at most {REL_GAP:g}.")
     outcome = SolveOutcome("optimal", message, decomposed.objective, solver_name(), decomposed.seconds,
-                           warnings=[w for sub, _, _ in per_scenario for w in _log_warnings(sub.log_path)][:10])
+                           warnings=sorted({w for r in results for w in r.warnings}), timings=decomposed.timings)
     if decomposed.at_upper_bound:
         outcome.status, outcome.message = "error", (
             "Scenario decomposition reached its safety bound on the starting stock; solve this case "
@@ -214,21 +327,21 @@ def _log_warnings(path: str) -> list[str]:
         return [line.strip() for line in log if "WARNING" in line.upper()]
 
 
-def _costs(per_scenario: list) -> pd.DataFrame:
-    first = per_scenario[0][2]["costs"]
+def _costs(results: list[ScenarioResult]) -> pd.DataFrame:
+    first = results[0].tables["costs"]
     frames = [first[first["stage"] == "first_stage"]]
-    for sub, _, tables in per_scenario:
-        rows = tables["costs"][tables["costs"]["stage"] == "scenario"].copy()
-        rows["probability"] = sub.probability
-        rows["expected_cost_musd"] = rows["cost_musd"] * sub.probability
+    for result in results:
+        rows = result.tables["costs"][result.tables["costs"]["stage"] == "scenario"].copy()
+        rows["probability"] = result.probability
+        rows["expected_cost_musd"] = rows["cost_musd"] * result.probability
         frames.append(rows)
     return pd.concat(frames, ignore_index=True)
 
 
-def _plan(per_scenario: list) -> pd.DataFrame:
+def _plan(results: list[ScenarioResult]) -> pd.DataFrame:
     """The first stage is the same in every scenario LP. The marginal value of storage capacity
     needs the duals of one LP over all scenarios; the master only approximates them, so it is
     not reported (NaN) for a decomposed solve."""
-    plan = per_scenario[0][2]["stockpile_plan"].copy()
+    plan = results[0].tables["stockpile_plan"].copy()
     plan["capacity_value_usd_per_t"] = float("nan")
     return plan

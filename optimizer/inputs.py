@@ -29,6 +29,8 @@ class RunOptions:
     cvar_level: float = 0.95  # CVaR level a: the mean cost of the worst 1 - a of outcomes
     time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
     decompose: bool | None = None  # scenario decomposition; None: when it pays (many scenarios, no CVaR)
+    workers: int | None = None  # processes for the decomposition's scenario LPs; None: one per core
+    # on large runs (run.PARALLEL_MIN_SCENARIO_MONTHS), else one
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -16,12 +17,12 @@ from .model import build_model
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
-from .decompose import close as close_decomposed
 from .decompose import outcome_and_tables, solve_decomposed
 from .solve import SolveOutcome, solve_model, solver_name
 
 MODES = ("joint", "independent", "both")
 DECOMPOSE_MIN_SCENARIOS = 16  # below this the single LP solves faster (bench/)
+PARALLEL_MIN_SCENARIO_MONTHS = 2400  # below this, starting worker processes costs more than it saves
 HIGHS_OPTIONS: dict = {}  # HiGHS defaults (dual simplex with presolve); see bench/ for the measurements
 
 
@@ -153,7 +154,7 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
     started = time.perf_counter()
     inputs = build_inputs(case, scenario_set, options, members, capacity_share)
     if _use_decomposition(inputs, options):
-        return _solve_by_decomposition(inputs, label, members, started)
+        return _solve_by_decomposition(inputs, options, label, members, started)
     model = build_model(inputs)
     build_seconds = time.perf_counter() - started
     outcome = solve_model(model, time_limit_s=options.time_limit_s, highs_options=HIGHS_OPTIONS)
@@ -167,20 +168,23 @@ def _use_decomposition(inputs: ModelInputs, options: RunOptions) -> bool:
     return options.decompose if options.decompose is not None else len(inputs.scenarios) >= DECOMPOSE_MIN_SCENARIOS
 
 
-def _solve_by_decomposition(inputs: ModelInputs, label: str, members: list[str], started: float) -> Solution:
+def _scenario_months(inputs: ModelInputs) -> int:
+    return len(inputs.scenarios) * inputs.horizon
+
+
+def _solve_by_decomposition(inputs: ModelInputs, options: RunOptions, label: str, members: list[str],
+                            started: float) -> Solution:
     build_seconds = time.perf_counter() - started  # the scenario LPs are built inside the method
+    workers = options.workers or (os.cpu_count() or 1 if _scenario_months(inputs) >= PARALLEL_MIN_SCENARIO_MONTHS else 1)
     try:
-        decomposed = solve_decomposed(inputs, HIGHS_OPTIONS)
+        decomposed = solve_decomposed(inputs, HIGHS_OPTIONS, workers)
     except RuntimeError as exc:
         outcome = SolveOutcome("error", f"Scenario decomposition failed: {exc}", None, solver_name(),
                                time.perf_counter() - started)
         return Solution(label, members, outcome, {}, {}, build_seconds, inputs)
-    try:
-        outcome, tables = outcome_and_tables(decomposed, inputs)
-        size = {"variables": sum(sub.model.nvariables() for sub in decomposed.subproblems),
-                "constraints": sum(sub.model.nconstraints() for sub in decomposed.subproblems)}
-    finally:
-        close_decomposed(decomposed)
+    outcome, tables = outcome_and_tables(decomposed)
+    size = {"variables": sum(r.variables for r in decomposed.results),
+            "constraints": sum(r.constraints for r in decomposed.results)}
     return Solution(label, members, outcome, tables if outcome.optimal else {}, size, build_seconds, inputs)
 
 

@@ -37,3 +37,14 @@ def test_risk_weighted_objective_is_never_decomposed():
     result = solve_case(case, ss, "joint", RunOptions(decompose=True, cvar_weight=0.05))
     assert "decomposition" not in result.joint.outcome.message
     assert result.joint.objective_musd == pytest.approx(12.12, rel=1e-6)
+
+
+def test_decomposition_in_two_worker_processes_matches_one():
+    case = load_case()
+    ss = load_scenario_set("stochastic", case)
+    options = RunOptions(horizon_months=12, decompose=True)
+    one = solve_case(case, ss, "joint", RunOptions(**{**options.__dict__, "workers": 1})).joint
+    two = solve_case(case, ss, "joint", RunOptions(**{**options.__dict__, "workers": 2})).joint
+    assert two.optimal and two.objective_musd == pytest.approx(one.objective_musd, rel=1e-8)
+    assert sorted(two.tables["shortfalls"]["scenario"].unique()) == sorted(s.name for s in ss.scenarios)
+    assert len(two.tables["costs"]) == len(one.tables["costs"])
