@@ -11,6 +11,7 @@ the best plan found is within a relative gap of the master's lower bound.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import time
 from dataclasses import dataclass, replace
@@ -223,7 +224,12 @@ class _Workers:
 
     def _gather(self) -> list:
         replies = []
-        for connection in self.connections:
+        for connection, process in zip(self.connections, self.processes):
+            # wait for the reply or the worker's end, whichever comes first: a worker that dies
+            # without replying (killed, out of memory, failed start) must not hang the solve
+            multiprocessing.connection.wait([connection, process.sentinel])
+            if not connection.poll():
+                raise RuntimeError(f"a worker process ended unexpectedly (exit code {process.exitcode})")
             status, payload = connection.recv()
             if status == "error":
                 raise RuntimeError(payload)
@@ -245,6 +251,8 @@ class _Workers:
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
+        for connection in self.connections:
+            connection.close()
 
 
 def _groups(p: ModelInputs, workers: int) -> list[tuple[list, list]]:

@@ -29,8 +29,9 @@ class RunOptions:
     cvar_level: float = 0.95  # CVaR level a: the mean cost of the worst 1 - a of outcomes
     time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
     decompose: bool | None = None  # scenario decomposition; None: when it pays (many scenarios, no CVaR)
-    workers: int | None = None  # processes for the decomposition's scenario LPs; None: one per core
-    # on large runs (run.PARALLEL_MIN_SCENARIO_MONTHS), else one
+    # worker processes for the decomposition's scenario LPs (None: 1, in this process). More than
+    # one starts processes by 'spawn': a script using them needs `if __name__ == "__main__":`.
+    workers: int | None = None
 
 
 @dataclass(frozen=True)

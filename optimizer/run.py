@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,6 @@ from .solve import SolveOutcome, solve_model, solver_name
 
 MODES = ("joint", "independent", "both")
 DECOMPOSE_MIN_SCENARIOS = 16  # below this the single LP solves faster (bench/)
-PARALLEL_MIN_SCENARIO_MONTHS = 2400  # below this, starting worker processes costs more than it saves
 HIGHS_OPTIONS: dict = {}  # HiGHS defaults (dual simplex with presolve); see bench/ for the measurements
 
 
@@ -168,14 +166,10 @@ def _use_decomposition(inputs: ModelInputs, options: RunOptions) -> bool:
     return options.decompose if options.decompose is not None else len(inputs.scenarios) >= DECOMPOSE_MIN_SCENARIOS
 
 
-def _scenario_months(inputs: ModelInputs) -> int:
-    return len(inputs.scenarios) * inputs.horizon
-
-
 def _solve_by_decomposition(inputs: ModelInputs, options: RunOptions, label: str, members: list[str],
                             started: float) -> Solution:
     build_seconds = time.perf_counter() - started  # the scenario LPs are built inside the method
-    workers = options.workers or (os.cpu_count() or 1 if _scenario_months(inputs) >= PARALLEL_MIN_SCENARIO_MONTHS else 1)
+    workers = options.workers or 1
     try:
         decomposed = solve_decomposed(inputs, HIGHS_OPTIONS, workers)
     except RuntimeError as exc:
