@@ -8,7 +8,6 @@ chart data, differences between two plans, files to download).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -23,7 +22,7 @@ from .case import Case, case_from_tables
 from .errors import InputError, Problem
 from .inputs import RunOptions
 from .report import stockpile_headline
-from .run import RunResult, Solution
+from .run import RunResult, Solution, inputs_key
 from .scenarios import ScenarioSet, scenario_set_from_dict
 from .schema import TABLES, TABLES_BY_NAME, Column
 
@@ -409,11 +408,9 @@ def event_timeline(draft: ScenarioDraft) -> pd.DataFrame:
 def run_key(case: Case, scenario_set: ScenarioSet, mode: str, options: RunOptions) -> str:
     """Equal for equal inputs: data, scenario content (events, probabilities, overrides), mode
     and options. The UI's result cache is keyed by it."""
-    scenarios = [(s.name, s.probability, [e.model_dump() for e in s.events]) for s in scenario_set.scenarios]
-    overrides = [(o.table, o.where, o.values) for o in scenario_set.overrides]
-    text = json.dumps([case.fingerprint(), scenario_set.name, scenarios, overrides, mode, str(options)],
-                      sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    overrides = json.dumps([(o.table, o.where, o.values) for o in scenario_set.overrides],
+                           sort_keys=True, default=str)
+    return inputs_key(f"{case.fingerprint()}|{scenario_set.name}|{overrides}", scenario_set, mode, options)
 
 
 def not_optimal(result: RunResult) -> list[str]:

@@ -92,3 +92,12 @@ def blockers(current, doing: str) -> bool:
         st.page_link("views/scenarios.py", label="Fix them on the Scenarios page", icon=":material/event:")
         blocked = True
     return blocked
+
+
+def not_optimal_notice(result) -> bool:
+    """Say in plain words why no plan is shown; True if a solve of `result` was not optimal."""
+    failed = planner.not_optimal(result)
+    if failed:
+        st.error("No plan is shown, because:", icon=":material/error:")
+        problem_list(failed, limit=len(failed))
+    return bool(failed)

@@ -30,11 +30,7 @@ st.markdown(f"**{result.scenario_set.name}**: {result.scenario_set.title}  \n"
             f"{'on' if result.options.cover_floors else 'off'}")
 if key != state.inputs().key:
     st.warning("The inputs have changed since this plan was solved; solve again to see their plan.")
-failed = planner.not_optimal(result)
-if failed:
-    st.error("No plan is shown, because:", icon=":material/error:")
-    for line in failed:
-        st.markdown(f"- {line}")
+if widgets.not_optimal_notice(result):
     st.stop()
 
 

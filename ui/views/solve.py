@@ -52,11 +52,7 @@ def outcome() -> None:
         return
     if key != state.inputs().key:
         st.warning("The inputs have changed since the last solve below; press Solve for the new ones.")
-    failed = planner.not_optimal(result)
-    if failed:
-        st.error("No plan is shown, because:", icon=":material/error:")
-        for line in failed:
-            st.markdown(f"- {line}")
+    if widgets.not_optimal_notice(result):
         return
     cols = st.columns(3)
     if result.joint is not None:
