@@ -5,6 +5,7 @@ Every coalition's optimum is solved once (solve_coalitions) and reused by every 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from math import factorial
@@ -49,7 +50,8 @@ def coalition_label(coalition) -> str:
     return "+".join(sorted(coalition))
 
 
-def solve_coalitions(case: Case, scenario_set: ScenarioSet, options: RunOptions) -> CoalitionGame:
+def solve_coalitions(case: Case, scenario_set: ScenarioSet, options: RunOptions,
+                     on_progress: Callable[[str], None] = lambda label: None) -> CoalitionGame:
     """Solve every non-empty coalition once: its members' share of supplier capacity (by baseline
     imports, as in independent mode) and transfers/swaps only among its members."""
     case = scenario_set.apply_to(case)
@@ -59,6 +61,7 @@ def solve_coalitions(case: Case, scenario_set: ScenarioSet, options: RunOptions)
     for coalition in CoalitionGame(members, {}).coalitions():
         share = {(c, k): sum(v for (c2, k2, m), v in split.items() if (c2, k2) == (c, k) and m in coalition)
                  for c, k in {(c, k) for c, k, _ in split}}
+        on_progress(f"coalition {coalition_label(coalition)}")
         solution = solve_coalition(case, scenario_set, options, [m for m in members if m in coalition],
                                    coalition_label(coalition), share)
         if not solution.optimal:
@@ -160,8 +163,8 @@ def cover_per_dollar(game: CoalitionGame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def exchange_comparison(case: Case, scenario_set: ScenarioSet, options: RunOptions,
-                        game: CoalitionGame) -> pd.DataFrame:
+def exchange_comparison(case: Case, scenario_set: ScenarioSet, options: RunOptions, game: CoalitionGame,
+                        on_progress: Callable[[str], None] = lambda label: None) -> pd.DataFrame:
     """The coalition's cost with no exchange between members (pooled supply only), with one-way
     transfers, with swaps repaid in kind, and with both; and the members alone."""
     case = scenario_set.apply_to(case)
@@ -173,6 +176,7 @@ def exchange_comparison(case: Case, scenario_set: ScenarioSet, options: RunOptio
         if (transfers, swaps) == (options.transfers, options.swaps):
             cost = game.grand.objective_musd
         else:
+            on_progress(label)
             sol = solve_coalition(case, scenario_set, replace(options, transfers=transfers, swaps=swaps),
                                   list(game.members), label, full_share)
             if not sol.optimal:
@@ -185,12 +189,14 @@ def exchange_comparison(case: Case, scenario_set: ScenarioSet, options: RunOptio
 
 
 def risk_frontier(case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
-                  weights=DEFAULT_RISK_WEIGHTS, level: float = 0.95) -> pd.DataFrame:
+                  weights=DEFAULT_RISK_WEIGHTS, level: float = 0.95,
+                  on_progress: Callable[[str], None] = lambda label: None) -> pd.DataFrame:
     """Expected cost and CVaR of the coalition's optimum as the objective weighs CVaR more:
     minimise (1 - w) x expected cost + w x CVaR_level, for each weight w."""
     case = scenario_set.apply_to(case)
     rows = []
     for w in weights:
+        on_progress(f"risk weight {w:g}")
         sol = solve_coalition(case, scenario_set, replace(options, cvar_weight=w, cvar_level=level),
                               members, f"risk weight {w:g}")
         if not sol.optimal:
@@ -240,13 +246,16 @@ class CooperationReport:
 
 
 def cooperation_report(case: Case, scenario_set: ScenarioSet, options: RunOptions = RunOptions(),
-                       risk_weights=DEFAULT_RISK_WEIGHTS, risk_level: float = 0.95) -> CooperationReport:
-    """Everything `stockpile coop` reports, from one solve per coalition plus the comparisons."""
-    game = solve_coalitions(case, scenario_set, options)
+                       risk_weights=DEFAULT_RISK_WEIGHTS, risk_level: float = 0.95,
+                       on_progress: Callable[[str], None] = lambda label: None) -> CooperationReport:
+    """Everything `stockpile coop` reports, from one solve per coalition plus the comparisons.
+    on_progress is called with a short label before each LP."""
+    game = solve_coalitions(case, scenario_set, options, on_progress)
     shapley_musd = shapley(game)
     least, excess = least_core(game)
-    frontier = risk_frontier(case, scenario_set, options, list(game.members), risk_weights, risk_level)
+    frontier = risk_frontier(case, scenario_set, options, list(game.members), risk_weights, risk_level,
+                             on_progress)
     return CooperationReport(
         scenario_set, options, game, shapley_musd, iea_shares(scenario_set.apply_to(case), game),
         core_violations(game, shapley_musd), least, excess, savings_breakdown(game), cover_per_dollar(game),
-        exchange_comparison(case, scenario_set, options, game), frontier, risk_level)
+        exchange_comparison(case, scenario_set, options, game, on_progress), frontier, risk_level)
