@@ -151,15 +151,16 @@ def cached(key: str | None) -> RunResult | None:
     return st.session_state["results"].get(key) if key else None
 
 
-def solve(current: Inputs) -> tuple[RunResult, bool]:
-    """The result for these inputs: from the cache if solved before (True), else solved now."""
+def solve(current: Inputs, on_progress=None) -> tuple[RunResult, bool]:
+    """The result for these inputs: from the cache if solved before (True), else solved now
+    (on_progress is told which LP is being solved)."""
     cache = st.session_state["results"]
     if current.key in cache:
         cache.move_to_end(current.key)
         hit = True
     else:
         cache[current.key] = solve_case(current.tables.case, current.scenarios.scenario_set,
-                                        current.mode, current.options)
+                                        current.mode, current.options, on_progress)
         while len(cache) > MAX_CACHED_RESULTS:
             cache.popitem(last=False)
         hit = False
@@ -221,7 +222,7 @@ def coop_cached(key: str | None) -> CoopOutcome | None:
     return st.session_state["coop_reports"].get(key) if key else None
 
 
-def coop_compute(current: CoopInputs) -> tuple[CoopOutcome, bool]:
+def coop_compute(current: CoopInputs, on_progress=lambda label: None) -> tuple[CoopOutcome, bool]:
     """The report for these inputs: from the cache (True), else computed now. A coalition that is
     not optimal is kept too, so that the same inputs give the same message at once."""
     cache = st.session_state["coop_reports"]
@@ -232,7 +233,7 @@ def coop_compute(current: CoopInputs) -> tuple[CoopOutcome, bool]:
         try:
             cache[current.key] = CoopOutcome(cooperation_report(
                 current.tables.case, current.scenarios.scenario_set, current.options, current.weights,
-                current.level))
+                current.level, on_progress))
         except NotOptimalError as exc:
             cache[current.key] = CoopOutcome(None, str(exc))
         while len(cache) > MAX_CACHED_REPORTS:

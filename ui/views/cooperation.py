@@ -68,7 +68,7 @@ def compute(current: state.CoopInputs) -> None:
                    f"arrangements and {len(current.weights)} risk weight(s), {lps} LPs of "
                    f"{current.options.horizon_months} months ...", expanded=True) as status:
         started = time.perf_counter()
-        outcome, hit = state.coop_compute(current)
+        outcome, hit = state.coop_compute(current, on_progress=lambda label: status.write(f"solving {label} ..."))
         how = "from the cache (these inputs were computed before)" if hit else \
             f"in {time.perf_counter() - started:.1f} s"
         failed = outcome.report is None

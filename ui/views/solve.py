@@ -38,7 +38,7 @@ def run(current: state.Inputs) -> None:
                    f"{len(draft.scenarios)} scenario(s), {current.options.horizon_months} months) ...",
                    expanded=True) as status:
         started = time.perf_counter()
-        result, hit = state.solve(current)
+        result, hit = state.solve(current, on_progress=lambda label: status.write(f"solving the {label} ..."))
         seconds = time.perf_counter() - started
         how = "from the cache (these inputs were solved before)" if hit else f"in {seconds:.1f} s"
         failed = planner.not_optimal(result)
