@@ -1,4 +1,4 @@
-"""The four ways of building and solving the same LP, each as a spec of four timed steps.
+"""The ways of building and solving the same LP, each as a spec of four timed steps.
 
 As in linopy's benchmarks, one spec serves both the timing (bench/measure.py) and the check that
 every approach reaches the same optimum (tests/test_bench_agree.py). Each step takes the state the

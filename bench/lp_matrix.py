@@ -9,7 +9,7 @@ Columns, family by family (offsets in `Layout`): New_Capacity[P], Initial_Stock[
 Import[S,R,T], Stock, Release, Fill, Stock_Above_Initial, Restraint, Shortfall [S,P,T] each,
 Transfer[S, x, t <= T - lag_x]. Rows: Market_Balance, Stock_Balance, Stock_Above_Initial,
 Stock_Capacity, Release_Limit [S,P,T] each, Initial_Stock_Capacity[P], End_Stock[S,P],
-Cover_Floor[P] (floors on), then Supplier_Capacity rows pattern by pattern.
+Supplier_Capacity rows pattern by pattern, then Cover_Floor[P] (floors on).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 def measure(task: dict, timeout_s: float) -> dict:
     """Run one task in a fresh process; collect its JSON lines, even from a process that timed out."""
     env = os.environ | {"PYTHONPATH": str(ROOT)}
+    load_before = os.getloadavg()[0]  # other work on the machine inflates the timings: keep it on record
     started = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, "-m", "bench.measure", json.dumps(task)], cwd=ROOT, env=env,
@@ -53,6 +54,7 @@ def measure(task: dict, timeout_s: float) -> dict:
         stderr = ""
     lines = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
     record = task | {"outcome": outcome, "wall_seconds": time.perf_counter() - started,
+                     "load_average_1min": [load_before, os.getloadavg()[0]],
                      "events": lines, "peak_rss_mb": max((e["peak_rss_mb"] for e in lines), default=None)}
     if outcome == "error":
         record["error"] = stderr.strip().splitlines()[-1] if stderr.strip() else "exit code != 0"

@@ -35,8 +35,8 @@ def _assert_agree(optima):
 
 
 def test_generator_is_deterministic_for_a_seed(case):
-    first, again = generate_scenario_set(case, 6, 12, seed=7), generate_scenario_set(case, 6, 12, seed=7)
-    assert first == again
+    first = generate_scenario_set(case, 6, 12, seed=7)
+    assert generate_scenario_set(case, 6, 12, seed=7) == first
     assert generate_scenario_set(case, 6, 12, seed=8) != first
 
 
