@@ -10,6 +10,8 @@ previous step returned:
 - ``pyomo-core``: the project as it is today: optimizer.model.build_model, then
   optimizer.solve.solve_model (since commit 5768023: standard-form compiler + passModel; its own
   timings split compile/hand-off, HiGHS run and loading), then optimizer.results.extract_tables.
+- ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped, one Pyomo model
+  per scenario), the route solve_case takes from 16 scenarios on since commit 5086696.
 - ``pyomo-contrib``: the same model through pyomo.contrib.solver's persistent Highs, the project's
   solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and loading).
 - ``pyomo-compiler``: the same Pyomo model, handed to HiGHS through Pyomo's
@@ -102,6 +104,45 @@ class _CoreRun:
 
 def _core_size(run: _CoreRun) -> tuple[int, int, int | None]:
     return run.model.nvariables(), run.model.nconstraints(), None  # nnz: taken from the lower bound
+
+
+# --- pyomo-decomposed: solve_case's route for large risk-neutral sets ---------------------------
+
+class _DecomposedRun:
+    """optimizer.decompose.solve_decomposed (one worker, as solve_case by default): it builds one
+    Pyomo model per scenario, compiles it, and iterates L-shaped cuts; its own timings split the
+    call into build (the scenario models, compiled and passed to HiGHS) and the solving rounds."""
+
+    def __init__(self, inputs: ModelInputs):
+        self.inputs = inputs  # the scenario models are built inside solve_decomposed
+
+    def hand_off_and_solve(self, options: dict) -> "_DecomposedRun":
+        from optimizer.decompose import solve_decomposed
+
+        self.decomposed = solve_decomposed(self.inputs, options, workers=1)
+        return self
+
+    def extract(self) -> Extracted:
+        from optimizer.decompose import outcome_and_tables
+
+        outcome, _ = outcome_and_tables(self.decomposed)
+        t = self.decomposed.timings
+        return Extracted(outcome.objective, outcome.status,
+                         t["first_round"] + t["warm_rounds"] + t["master"], self.decomposed.iterations)
+
+    def rebalance(self, steps: dict[str, float]) -> None:
+        """Scenario models built, compiled and passed -> build (no separate hand-off); cut rounds and
+        masters -> solve; the rest of the call (final results per scenario) -> extract."""
+        t, wall = self.decomposed.timings, steps["hand_off"]
+        steps["build"] += t["build"]
+        steps["hand_off"] = 0.0
+        steps["solve"] += t["first_round"] + t["warm_rounds"] + t["master"]
+        steps["extract"] += wall - t["build"] - (t["first_round"] + t["warm_rounds"] + t["master"])
+
+
+def _decomposed_size(run: _DecomposedRun) -> tuple[int, int, None]:
+    results = run.decomposed.results
+    return sum(r.variables for r in results), sum(r.constraints for r in results), None
 
 
 # --- pyomo-contrib: the solve path the project had until commit 5768023 --------------------------
@@ -230,6 +271,8 @@ class _LinopyRun:
 APPROACHES: dict[str, Approach] = {
     "pyomo-core": Approach("pyomo-core", _CoreRun, lambda run, o: run.hand_off_and_solve(o),
                            lambda run: None, lambda run: run.extract(), _core_size),
+    "pyomo-decomposed": Approach("pyomo-decomposed", _DecomposedRun, lambda run, o: run.hand_off_and_solve(o),
+                                 lambda run: None, lambda run: run.extract(), _decomposed_size),
     "pyomo-contrib": Approach("pyomo-contrib", _ContribRun, lambda run, o: run.hand_off_and_solve(o),
                               lambda run: None, lambda run: run.extract(),
                               lambda run: _highs_size(run.results.solution_loader._solver._solver_model)),
