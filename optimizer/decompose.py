@@ -23,7 +23,7 @@ import pandas as pd
 from .inputs import ModelInputs
 from .model import build_model
 from .results import extract_tables
-from .solve import CompiledLP, SolveOutcome, new_highs, read_outcome, solver_name
+from .solve import CompiledLP, SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
 
 FIRST_STAGE = ("New_Capacity", "Initial_Stock")
 REL_GAP = 1e-9
@@ -177,7 +177,7 @@ class ScenarioGroup:
             _evaluate(sub, x)
             outcome = read_outcome(sub.highs, sub.compiled, sub.model, sub.log_path)
             results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.model, sub.inputs, outcome),
-                                          _log_warnings(sub.log_path), sub.model.nvariables(),
+                                          log_warnings(sub.log_path), sub.model.nvariables(),
                                           sub.model.nconstraints()))
         return results
 
@@ -328,11 +328,6 @@ def outcome_and_tables(decomposed: Decomposed) -> tuple[SolveOutcome, dict[str, 
             "Scenario decomposition reached its safety bound on the starting stock; solve this case "
             "without decomposition (RunOptions(decompose=False)).")
     return outcome, tables
-
-
-def _log_warnings(path: str) -> list[str]:
-    with open(path, encoding="utf-8", errors="replace") as log:
-        return [line.strip() for line in log if "WARNING" in line.upper()]
 
 
 def _costs(results: list[ScenarioResult]) -> pd.DataFrame:

@@ -121,6 +121,12 @@ def run_compiled(highs: highspy.Highs, compiled: CompiledLP, model: pyo.Concrete
     return outcome
 
 
+def log_warnings(log_path: str) -> list[str]:
+    """The WARNING lines of a HiGHS log (scaling, numerics)."""
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        return [line.strip() for line in log if "WARNING" in line.upper()]
+
+
 def new_highs(time_limit_s: float | None, options: dict | None) -> tuple[highspy.Highs, str]:
     """A HiGHS instance that logs to a file (read back for warnings) and not to the console."""
     handle, log_path = tempfile.mkstemp(prefix="highs-", suffix=".log")
@@ -139,9 +145,7 @@ def read_outcome(highs: highspy.Highs, compiled: CompiledLP, model: pyo.Concrete
     model_status = highs.getModelStatus()
     status, message = _PLAIN_WORDS.get(
         model_status, ("unknown", f"HiGHS ended with status '{highs.modelStatusToString(model_status)}'."))
-    with open(log_path, encoding="utf-8", errors="replace") as log:
-        warnings = [line.strip() for line in log if "WARNING" in line.upper()]
-    outcome = SolveOutcome(status, message, None, solver_name(), 0.0, warnings)
+    outcome = SolveOutcome(status, message, None, solver_name(), 0.0, log_warnings(log_path))
     if outcome.optimal:
         solution = highs.getSolution()
         with PauseGC():

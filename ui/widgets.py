@@ -101,3 +101,15 @@ def not_optimal_notice(result) -> bool:
         st.error("No plan is shown, because:", icon=":material/error:")
         problem_list(failed, limit=len(failed))
     return bool(failed)
+
+
+def cost_metrics(result) -> None:
+    """Expected cost joint, each member alone, and the value of cooperation (M USD), as available."""
+    cols = st.columns(3)
+    if result.joint is not None:
+        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.objective_musd:,.1f}")
+    if result.independent_cost_musd is not None:
+        cols[1].metric("Expected cost, each alone (M USD)", f"{result.independent_cost_musd:,.1f}")
+    if result.value_of_cooperation_musd is not None:
+        cols[2].metric("Value of cooperation (M USD)", f"{result.value_of_cooperation_musd:,.1f}",
+                       help="cost(independent) - cost(joint): what cooperating saves the two together")

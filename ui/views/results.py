@@ -35,14 +35,7 @@ if widgets.not_optimal_notice(result):
 
 
 def headline_metrics() -> None:
-    cols = st.columns(3)
-    if result.joint is not None:
-        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.objective_musd:,.1f}")
-    if result.independent_cost_musd is not None:
-        cols[1].metric("Expected cost, each alone (M USD)", f"{result.independent_cost_musd:,.1f}")
-    if result.value_of_cooperation_musd is not None:
-        cols[2].metric("Value of cooperation (M USD)", f"{result.value_of_cooperation_musd:,.1f}",
-                       help="cost(independent) - cost(joint): what cooperating saves the two together")
+    widgets.cost_metrics(result)
 
 
 def stock_table(solution) -> None:

@@ -54,13 +54,7 @@ def outcome() -> None:
         st.warning("The inputs have changed since the last solve below; press Solve for the new ones.")
     if widgets.not_optimal_notice(result):
         return
-    cols = st.columns(3)
-    if result.joint is not None:
-        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.objective_musd:,.1f}")
-    if result.independent_cost_musd is not None:
-        cols[1].metric("Expected cost, each alone (M USD)", f"{result.independent_cost_musd:,.1f}")
-    if result.value_of_cooperation_musd is not None:
-        cols[2].metric("Value of cooperation (M USD)", f"{result.value_of_cooperation_musd:,.1f}")
+    widgets.cost_metrics(result)
     st.success(f"Optimal plan for {result.scenario_set.name}.", icon=":material/check_circle:")
     st.page_link("views/results.py", label="Read the plan on the Results page", icon=":material/insights:")
 
