@@ -7,16 +7,16 @@ previous step returned:
     build(inputs) -> model;  hand_off(model, highs_options) -> solver;  solve(solver) -> None;
     extract(solver) -> Extracted (objective in k$, the results a caller would use)
 
-- ``pyomo-core``: the project as it is today: optimizer.model.build_model, then
-  optimizer.solve.solve_model (since commit 5768023: standard-form compiler + passModel; its own
-  timings split compile/hand-off, HiGHS run and loading), then optimizer.results.extract_tables.
+- ``pyomo-core``: the project as it is today (solve_coalition): optimizer.model.build_model, the
+  standard-form compiler (optimizer.solve.CompiledLP) and passModel, then the result tables from
+  HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
 - ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped, one Pyomo model
   per scenario), the route solve_case takes from 16 scenarios on since commit 5086696.
 - ``pyomo-contrib``: the same model through pyomo.contrib.solver's persistent Highs, the project's
   solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and loading).
 - ``pyomo-compiler``: the same Pyomo model, handed to HiGHS through Pyomo's
-  LinearStandardFormCompiler and highspy's flat-array passModel (no HighsLp copy); values and duals
-  are loaded back into the Pyomo model and extract_tables runs as above.
+  LinearStandardFormCompiler and highspy's flat-array passModel (no HighsLp copy); extract_tables
+  runs on its arrays as above.
 - ``lp-matrix``: the lower bound (bench/lp_matrix.py); extraction = numpy arrays by family.
 - ``linopy``: bench/lp_linopy.py through linopy's direct HiGHS interface; extraction = linopy's
   solution read-back and assign_result.
@@ -26,19 +26,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import highspy
 import numpy as np
-from pyomo.common.collections import ComponentMap
 from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
+from pyomo.environ import Var
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer.inputs import ModelInputs
 from optimizer.model import build_model
 from optimizer.results import extract_tables
-from optimizer.solve import SolveOutcome, solve_model, solver_name
+from optimizer.layout import LPLayout
+from optimizer.solve import CompiledLP, SolveOutcome, solve_compiled, solver_name
 
 from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays
 
@@ -77,25 +79,28 @@ def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
 # --- pyomo-core: the project's own path, whatever optimizer/solve.py does today ----------------
 
 class _CoreRun:
-    """build_model, then optimizer.solve.solve_model, then extract_tables, as solve_case does."""
+    """build_model, then compile + solve_compiled, then extract_tables, as solve_case does."""
 
     def __init__(self, inputs: ModelInputs):
         self.inputs, self.model = inputs, build_model(inputs)
 
     def hand_off_and_solve(self, options: dict) -> "_CoreRun":
-        self.outcome = solve_model(self.model, highs_options=options)
+        started = time.perf_counter()
+        self.compiled = CompiledLP.from_model(self.model)
+        compile_s = time.perf_counter() - started
+        self.outcome = solve_compiled(self.compiled, highs_options=options)
+        self.outcome.timings = {"compile": compile_s, **self.outcome.timings}
         return self
 
     def extract(self) -> Extracted:
         out = self.outcome
         if out.optimal:
-            extract_tables(self.model, self.inputs, out)
+            extract_tables(self.inputs, LPLayout.of(self.model, self.compiled), out)
         return Extracted(out.objective, out.status, getattr(out, "timings", {}).get("solve", out.seconds), 0)
 
     def rebalance(self, steps: dict[str, float]) -> None:
-        """solve_model compiles, hands over, runs HiGHS and loads the solution in one call; its own
-        timings split it (compile + hand_off -> hand-off, solve -> solve, load -> extract). A
-        solve path without timings is counted as solve."""
+        """The hand-off step compiles, hands over, runs HiGHS and reads the solution in one call;
+        its own timings split it (compile + hand_off -> hand-off, solve -> solve, load -> extract)."""
         t, wall = getattr(self.outcome, "timings", {}), steps["hand_off"]
         steps["hand_off"] = t.get("compile", 0.0) + t.get("hand_off", 0.0)
         steps["solve"] += t.get("solve", wall - steps["hand_off"])
@@ -167,9 +172,13 @@ class _ContribRun:
         if res.termination_condition.name != "convergenceCriteriaSatisfied":
             return Extracted(None, res.termination_condition.name, res.timing_info.highs_time, 0)
         res.solution_loader.load_vars()
-        outcome = SolveOutcome("optimal", "", None, solver_name(), 0.0, duals=res.solution_loader.get_duals())
-        outcome.objective = self.model.Total_Cost.expr()
-        extract_tables(self.model, self.inputs, outcome)
+        duals = res.solution_loader.get_duals()
+        columns = list(self.model.component_data_objects(Var, descend_into=True))
+        rows = list(duals)
+        outcome = SolveOutcome("optimal", "", self.model.Total_Cost.expr(), solver_name(), 0.0,
+                               values=np.array([v.value or 0.0 for v in columns]),
+                               duals=np.array([duals[con] for con in rows]))
+        extract_tables(self.inputs, LPLayout.of(self.model, SimpleNamespace(columns=columns, rows=rows)), outcome)
         return Extracted(outcome.objective, "Optimal", res.timing_info.highs_time,
                          _highs_result(highs).iterations)
 
@@ -213,11 +222,10 @@ class _CompiledRun:
         if result.objective is None:
             return result
         sol = self.highs.getSolution()
-        for var, value in zip(self.columns, sol.col_value):
-            var.set_value(value, skip_validation=True)
-        duals = ComponentMap((con, y) for (con, _), y in zip(self.rows, sol.row_dual))
-        outcome = SolveOutcome("optimal", "", result.objective, solver_name(), 0.0, duals=duals)
-        extract_tables(self.model, self.inputs, outcome)
+        outcome = SolveOutcome("optimal", "", result.objective, solver_name(), 0.0,
+                               values=np.asarray(sol.col_value), duals=np.asarray(sol.row_dual))
+        layout = LPLayout.of(self.model, SimpleNamespace(columns=self.columns, rows=[con for con, _ in self.rows]))
+        extract_tables(self.inputs, layout, outcome)
         return result
 
 

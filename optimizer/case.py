@@ -45,12 +45,15 @@ class Case:
         return list(df.loc[df["commodity"] == commodity, "supplier"])
 
     def fingerprint(self) -> str:
-        """SHA-256 of every table's canonical CSV text: equal inputs give equal hashes."""
-        digest = hashlib.sha256()
-        for table in TABLES:
-            digest.update(table.name.encode())
-            digest.update(self.tables[table.name].to_csv(index=False).encode())
-        return digest.hexdigest()
+        """SHA-256 of every table's canonical CSV text: equal inputs give equal hashes. A Case is
+        never changed in place (edits make a new one), so the hash is computed once."""
+        if "_fingerprint" not in self.__dict__:
+            digest = hashlib.sha256()
+            for table in TABLES:
+                digest.update(table.name.encode())
+                digest.update(self.tables[table.name].to_csv(index=False).encode())
+            object.__setattr__(self, "_fingerprint", digest.hexdigest())
+        return self.__dict__["_fingerprint"]
 
 
 def load_case(data_dir: str | Path | None = None) -> Case:

@@ -20,7 +20,8 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from .inputs import ModelInputs
+from .inputs import SCENARIO_KEYED, ModelInputs
+from .layout import LPLayout
 from .model import build_model
 from .results import extract_tables
 from .solve import CompiledLP, SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
@@ -37,8 +38,7 @@ class ScenarioLP:
     name: str
     probability: float
     inputs: ModelInputs  # this scenario alone, probability 1
-    model: object
-    compiled: CompiledLP
+    layout: LPLayout
     highs: highspy.Highs
     log_path: str
     first_cols: np.ndarray  # column of each first-stage variable, in `keys` order
@@ -47,12 +47,14 @@ class ScenarioLP:
 def _split_by_scenario(p: ModelInputs) -> dict[str, ModelInputs]:
     """The inputs of each scenario alone, with probability 1, so that its LP's cost is F_s (one
     pass over the scenario-indexed parameters, not one per scenario)."""
-    parts = {s: {"import_price": {}, "supply_rows": {}, "demand": {}, "closed": set()} for s in p.scenarios}
-    for name in ("import_price", "supply_rows", "demand"):
-        for key, value in getattr(p, name).items():
-            parts[key[0]][name][key] = value
-    for key in p.closed:
-        parts[key[0]]["closed"].add(key)
+    parts = {s: {name: set() if name == "closed" else {} for name in SCENARIO_KEYED} for s in p.scenarios}
+    for name in SCENARIO_KEYED:
+        values = getattr(p, name)
+        for key in values:
+            if name == "closed":
+                parts[key[0]][name].add(key)
+            else:
+                parts[key[0]][name][key] = values[key]
     return {s: replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios}
 
 
@@ -63,11 +65,11 @@ def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
 def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: dict) -> ScenarioLP:
     model = build_model(sub)
     compiled = CompiledLP.from_model(model)
-    position = {id(v): j for j, v in enumerate(compiled.columns)}
-    first_cols = np.array([position[id(getattr(model, name)[c, m])] for name, c, m in keys], dtype=np.int32)
+    layout = LPLayout.of(model, compiled)
+    first_cols = np.array([layout.column(name).position_of((c, m)) for name, c, m in keys], dtype=np.int32)
     highs, log_path = new_highs(None, options)
     highs.passModel(compiled.lp)
-    return ScenarioLP(sub.scenarios[0], probability, sub, model, compiled, highs, log_path, first_cols)
+    return ScenarioLP(sub.scenarios[0], probability, sub, layout, highs, log_path, first_cols)
 
 
 def _evaluate(sub: ScenarioLP, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -175,10 +177,10 @@ class ScenarioGroup:
         results = []
         for sub in self.subs:
             _evaluate(sub, x)
-            outcome = read_outcome(sub.highs, sub.compiled, sub.model, sub.log_path)
-            results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.model, sub.inputs, outcome),
-                                          log_warnings(sub.log_path), sub.model.nvariables(),
-                                          sub.model.nconstraints()))
+            outcome = read_outcome(sub.highs, sub.log_path)
+            results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.inputs, sub.layout, outcome),
+                                          log_warnings(sub.log_path), sub.layout.size("columns"),
+                                          sub.layout.size("rows")))
         return results
 
     def close(self) -> None:

@@ -138,10 +138,8 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
             case.table("commodities")[["commodity", "model_unit"]].itertuples(index=False)}
     commodities = case.commodities
     routes = _routes(case, members, unit)
-    scen_names = [s.name for s in scenario_set.scenarios]
     inputs = ModelInputs(
-        members=members, commodities=commodities, months=months, scenarios=scen_names,
-        probability={s.name: s.probability for s in scenario_set.scenarios},
+        members=members, commodities=commodities, months=months, scenarios=[], probability={},
         tonnes_per_unit=unit, routes=routes,
         supplier_capacity=_supplier_capacity(case, unit, capacity_share),
         import_price={}, closed=set(), supply_rows={}, demand={}, demand_per_year={},
@@ -153,11 +151,20 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
     )
     demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
     inputs.demand_per_year = {(c, m): demand[(m, c)] / unit[c] for c in commodities for m in members}
-    price = {(c, k): p * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
-             case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]].itertuples(index=False)}
-    for scenario in scenario_set.scenarios:
-        _apply_scenario(inputs, scenario, price)
     _as_python_floats(inputs)
+    return with_scenarios(inputs, case, scenario_set.scenarios)
+
+
+def with_scenarios(base: ModelInputs, case: Case, scenarios) -> ModelInputs:
+    """`base` (its data and options) facing `scenarios` instead of its own: only the
+    scenario-keyed parameters are computed."""
+    inputs = replace(base, scenarios=[s.name for s in scenarios], probability={s.name: s.probability for s in scenarios},
+                     import_price={}, closed=set(), supply_rows={}, demand={})
+    unit = inputs.tonnes_per_unit
+    price = {(c, k): float(p) * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
+             case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]].itertuples(index=False)}
+    for scenario in scenarios:
+        _apply_scenario(inputs, scenario, price)
     return inputs
 
 
@@ -289,3 +296,92 @@ def _supply_rows(inputs: ModelInputs, s: str, bans: list[ExportBan]) -> None:
                 cut = max((b.severity for b, g in mine if set(g) >= set(group) and g and b.active(d)),
                           default=0.0)
                 inputs.supply_rows[(s, c, k, GROUP_SEPARATOR.join(group), d)] = 1.0 - cut
+
+
+# ------------------------------------------------------------------ parts of a ModelInputs
+
+SCENARIO_KEYED = ("import_price", "closed", "supply_rows", "demand")  # keyed (s, ...)
+_ROUTE_KEYED = ("import_price", "closed")  # keyed (s, route, ...); the others (s, c, ...)
+_KEYED_BY_COMMODITY = ("supplier_capacity", "demand_per_year", "existing_capacity", "current_stock",
+                       "target_days", "floor", "tonnes_per_unit", "holding_cost", "capacity_cost",
+                       "release_share", "handling_cost", "restraint_share", "restraint_cost",
+                       "shortfall_penalty")  # keyed c or (c, ...)
+
+
+def restrict(p: ModelInputs, scenarios: list[str], commodities: list[str]) -> ModelInputs:
+    """The part of `p` for some scenarios and commodities (probabilities kept as they are)."""
+    keep_s, keep_c = set(scenarios), set(commodities)
+    routes = {r: x for r, x in p.routes.items() if x.commodity in keep_c}
+
+    def in_part(name: str, key: tuple) -> bool:
+        return key[0] in keep_s and _slice_of(p, name, key)[1] in keep_c
+
+    part = {name: {k: v for k, v in getattr(p, name).items() if in_part(name, k)} for name in SCENARIO_KEYED
+            if name != "closed"}
+    part.update({name: {k: v for k, v in getattr(p, name).items() if (k[0] if isinstance(k, tuple) else k) in keep_c}
+                 for name in _KEYED_BY_COMMODITY})
+    return replace(p, scenarios=[s for s in p.scenarios if s in keep_s],
+                   commodities=[c for c in p.commodities if c in keep_c],
+                   probability={s: p.probability[s] for s in p.scenarios if s in keep_s}, routes=routes,
+                   closed={k for k in p.closed if in_part("closed", k)},
+                   transfers=[x for x in p.transfers if x.commodity in keep_c],
+                   swaps=[x for x in p.swaps if x.commodity in keep_c], **part)
+
+
+def merge_scenarios(base: ModelInputs, part: ModelInputs) -> ModelInputs:
+    """`base` with the scenarios of `part` (rebuilt from the same data and options) taken from `part`."""
+    mine = set(part.scenarios)
+    merged = {}
+    for name in SCENARIO_KEYED:
+        old, new = getattr(base, name), getattr(part, name)
+        if isinstance(old, set):
+            merged[name] = {k for k in old if k[0] not in mine} | new
+        else:
+            merged[name] = {k: v for k, v in old.items() if k[0] not in mine or k in new}
+            merged[name].update(new)
+    probability = {s: part.probability.get(s, base.probability[s]) for s in base.scenarios}
+    return replace(base, probability=probability, **merged)
+
+
+def changed_slices(old: ModelInputs, new: ModelInputs) -> set[tuple[str, str]] | None:
+    """The (scenario, commodity) slices of the LP whose numbers differ between `old` and `new`,
+    or None when the LP's structure may differ (other sets, routes, links, ban groups, floors)
+    or a risk weight couples the slices."""
+    if (old.members, old.commodities, old.months, old.scenarios) != \
+            (new.members, new.commodities, new.months, new.scenarios) \
+            or old.cvar_weight or new.cvar_weight or old.cvar_level != new.cvar_level \
+            or old.floor.keys() != new.floor.keys() or not _same_structure(old, new):
+        return None
+    every = {c: {(s, c) for s in new.scenarios} for c in new.commodities}
+    changed = set()
+    for name in ("supply_rows", "demand", "import_price"):
+        a, b = getattr(old, name), getattr(new, name)
+        if a.keys() != b.keys():
+            return None
+        changed |= {_slice_of(new, name, k) for k, v in a.items() if b[k] != v}
+    changed |= {_slice_of(new, "closed", k) for k in old.closed ^ new.closed}
+    changed |= {(s, c) for s in new.scenarios if old.probability[s] != new.probability[s] for c in new.commodities}
+    for name in _KEYED_BY_COMMODITY:
+        a, b = getattr(old, name), getattr(new, name)
+        for k in a.keys() | b.keys():
+            if a.get(k) != b.get(k):
+                changed |= every[k[0] if isinstance(k, tuple) else k]
+    for x, y in zip(list(old.routes.values()) + old.transfers + old.swaps,
+                    list(new.routes.values()) + new.transfers + new.swaps):
+        if x != y:
+            changed |= every[y.commodity]
+    return changed
+
+
+def _slice_of(p: ModelInputs, name: str, key: tuple) -> tuple[str, str]:
+    """(scenario, commodity) of a key of one of the SCENARIO_KEYED dicts."""
+    return key[0], p.routes[key[1]].commodity if name in _ROUTE_KEYED else key[1]
+
+
+def _same_structure(old: ModelInputs, new: ModelInputs) -> bool:
+    """Routes, transfer and swap links with the same ends, lead times, lags and payback periods."""
+    def shape(p: ModelInputs) -> list:
+        return ([(r, x.commodity, x.supplier, x.member, x.lead_months) for r, x in p.routes.items()]
+                + [(x.commodity, x.sender, x.receiver, x.lag_months) for x in p.transfers]
+                + [(x.commodity, x.lender, x.borrower, x.payback_months) for x in p.swaps])
+    return shape(old) == shape(new)

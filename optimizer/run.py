@@ -17,7 +17,8 @@ from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
 from .decompose import outcome_and_tables, solve_decomposed
-from .solve import SolveOutcome, solve_model, solver_name
+from .layout import LPLayout
+from .solve import CompiledLP, SolveOutcome, solve_compiled, solver_name
 
 MODES = ("joint", "independent", "both")
 DECOMPOSE_MIN_SCENARIOS = 16  # below this the single LP solves faster (bench/)
@@ -127,6 +128,13 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
     """Build and solve the LP(s) of docs/model.md. Non-optimal solves are reported, not raised.
 
     on_progress, if given, is called with a short label before each LP is solved."""
+    return run_coalitions(case, scenario_set, mode, options, on_progress, solve_coalition)
+
+
+def run_coalitions(case: Case, scenario_set: ScenarioSet, mode: str, options: RunOptions,
+                   on_progress: Callable[[str], None] | None, solve_one: Callable[..., Solution]) -> RunResult:
+    """The joint LP and/or each member's LP alone, each solved by
+    solve_one(case, scenario_set, options, members, label, capacity_share)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     options = resolved_options(scenario_set, options)
@@ -135,15 +143,14 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
     progress = on_progress or (lambda label: None)
     if mode in ("joint", "both"):
         progress("joint plan")
-        result.joint = solve_coalition(case, scenario_set, options, case.members, "joint")
+        result.joint = solve_one(case, scenario_set, options, case.members, "joint")
     if mode in ("independent", "both"):
         split = capacity_split(case)
         alone = replace(options, transfers=False, swaps=False)
         for member in case.members:
             progress(f"{member} alone")
             share = {(c, k): v for (c, k, m), v in split.items() if m == member}
-            result.independent[member] = solve_coalition(case, scenario_set, alone, [member],
-                                                         f"{member} alone", share)
+            result.independent[member] = solve_one(case, scenario_set, alone, [member], f"{member} alone", share)
     return result
 
 
@@ -155,8 +162,12 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
         return _solve_by_decomposition(inputs, options, label, members, started)
     model = build_model(inputs)
     build_seconds = time.perf_counter() - started
-    outcome = solve_model(model, time_limit_s=options.time_limit_s, highs_options=HIGHS_OPTIONS)
-    return solution_from(model, inputs, outcome, label, members, build_seconds)
+    compiled_at = time.perf_counter()
+    compiled = CompiledLP.from_model(model)
+    compile_seconds = time.perf_counter() - compiled_at
+    outcome = solve_compiled(compiled, options.time_limit_s, HIGHS_OPTIONS)
+    outcome.timings = {"compile": compile_seconds, **outcome.timings}
+    return solution_from(LPLayout.of(model, compiled), inputs, outcome, label, members, build_seconds)
 
 
 def _use_decomposition(inputs: ModelInputs, options: RunOptions) -> bool:
@@ -182,8 +193,8 @@ def _solve_by_decomposition(inputs: ModelInputs, options: RunOptions, label: str
     return Solution(label, members, outcome, tables if outcome.optimal else {}, size, build_seconds, inputs)
 
 
-def solution_from(model, inputs: ModelInputs, outcome: SolveOutcome, label: str, members: list[str],
+def solution_from(layout: LPLayout, inputs: ModelInputs, outcome: SolveOutcome, label: str, members: list[str],
                   build_seconds: float) -> Solution:
-    tables = extract_tables(model, inputs, outcome) if outcome.optimal else {}
-    size = {"variables": model.nvariables(), "constraints": model.nconstraints()}
+    tables = extract_tables(inputs, layout, outcome) if outcome.optimal else {}
+    size = {"variables": layout.size("columns"), "constraints": layout.size("rows")}
     return Solution(label, members, outcome, tables, size, build_seconds, inputs)

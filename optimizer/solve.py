@@ -2,8 +2,8 @@
 
 The Pyomo model is compiled to matrix form by Pyomo's LinearStandardFormCompiler and handed to
 HiGHS in one passModel call: measured 2-4x faster than a persistent interface that walks every
-row (shared/PERFORMANCE_NOTES.md, bench/). Primal values are loaded back into the model's
-variables and duals are returned keyed by constraint.
+row (shared/PERFORMANCE_NOTES.md, bench/). Primal values and duals come back as arrays in the
+compiled LP's column and row order (optimizer.layout maps them to the model's components).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.common.collections import ComponentMap
+import scipy.sparse
 from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
@@ -45,7 +45,8 @@ class SolveOutcome:
     solver: str
     seconds: float
     warnings: list[str] = field(default_factory=list)
-    duals: ComponentMap = field(default_factory=ComponentMap)
+    values: np.ndarray | None = field(default=None, repr=False)  # per LP column, when optimal
+    duals: np.ndarray | None = field(default=None, repr=False)  # per LP row, when optimal
     timings: dict[str, float] = field(default_factory=dict)  # compile, hand-off, solve, load (s)
 
     @property
@@ -60,61 +61,89 @@ def solver_name() -> str:
 
 @dataclass
 class CompiledLP:
-    """A Pyomo model in HiGHS's matrix form, with the maps back to the model's components."""
+    """A Pyomo model in matrix form (numpy arrays, the matrix column-wise), with the maps back to
+    the model's components."""
 
-    lp: highspy.HighsLp
     columns: list  # VarData per column
     rows: list  # ConstraintData per row
+    col_cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    matrix: scipy.sparse.csc_array
+    offset: float = 0.0
 
     @classmethod
     def from_model(cls, model: pyo.ConcreteModel) -> "CompiledLP":
         with PauseGC():  # the model holds millions of objects; collection passes over them cost seconds
             info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-        A = info.A.tocsc()
-        lp = highspy.HighsLp()
-        lp.num_row_, lp.num_col_ = A.shape
-        lp.col_cost_ = info.c.toarray().ravel() if A.shape[1] else np.zeros(0)
-        lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        A = scipy.sparse.csc_array(info.A)
         inf = highspy.kHighsInf
-        lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float)
-        lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float)
         # mixed form: kind 0 is an equality, 1 an upper bound (<= rhs), -1 a lower bound (>= rhs)
         kind = np.array([k for _, k in info.rows], dtype=int)
         rhs = np.asarray(info.rhs, dtype=float)
-        lp.row_lower_ = np.where(kind == 1, -inf, rhs)
-        lp.row_upper_ = np.where(kind == -1, inf, rhs)
+        return cls(
+            columns=list(info.columns), rows=[con for con, _ in info.rows],
+            col_cost=info.c.toarray().ravel() if A.shape[1] else np.zeros(0),
+            col_lower=np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float),
+            col_upper=np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float),
+            row_lower=np.where(kind == 1, -inf, rhs), row_upper=np.where(kind == -1, inf, rhs),
+            matrix=A, offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0)
+
+    @property
+    def lp(self) -> highspy.HighsLp:
+        """The LP as HiGHS takes it in one passModel call."""
+        lp = highspy.HighsLp()
+        lp.num_row_, lp.num_col_ = self.matrix.shape
+        lp.col_cost_, lp.offset_ = self.col_cost, self.offset
+        lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
-        return cls(lp, list(info.columns), [con for con, _ in info.rows])
+        lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = self.matrix.data.astype(float)
+        return lp
 
 
-def solve_model(model: pyo.ConcreteModel, time_limit_s: float | None = None,
-                highs_options: dict | None = None) -> SolveOutcome:
-    """Solve; on optimality load primal values into the model and return the duals."""
+def solve_compiled(compiled: CompiledLP, time_limit_s: float | None = None,
+                   highs_options: dict | None = None) -> SolveOutcome:
+    """Hand the LP to a fresh HiGHS, solve it and read the outcome (values and duals as arrays)."""
     started = time.perf_counter()
-    compiled = CompiledLP.from_model(model)
-    compiled_at = time.perf_counter()
     highs, log_path = new_highs(time_limit_s, highs_options)
     try:
         highs.passModel(compiled.lp)
         passed_at = time.perf_counter()
-        outcome = run_compiled(highs, compiled, model, log_path)
+        outcome = run_compiled(highs, log_path)
     finally:
         os.unlink(log_path)
-    outcome.timings = {"compile": compiled_at - started, "hand_off": passed_at - compiled_at, **outcome.timings}
+    outcome.timings = {"hand_off": passed_at - started, **outcome.timings}
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
-def run_compiled(highs: highspy.Highs, compiled: CompiledLP, model: pyo.ConcreteModel,
-                 log_path: str) -> SolveOutcome:
+def solve_model(model: pyo.ConcreteModel, time_limit_s: float | None = None,
+                highs_options: dict | None = None) -> SolveOutcome:
+    """Compile and solve; on optimality load the primal values into the model's variables."""
+    started = time.perf_counter()
+    compiled = CompiledLP.from_model(model)
+    compiled_at = time.perf_counter()
+    outcome = solve_compiled(compiled, time_limit_s, highs_options)
+    if outcome.optimal:
+        with PauseGC():
+            for var, value in zip(compiled.columns, outcome.values):
+                var.set_value(value, skip_validation=True)
+    outcome.timings = {"compile": compiled_at - started, **outcome.timings}
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def run_compiled(highs: highspy.Highs, log_path: str) -> SolveOutcome:
     """Run HiGHS on the LP it holds (warm if it holds a basis) and read the outcome back."""
     started = time.perf_counter()
     highs.run()
     ran_at = time.perf_counter()
-    outcome = read_outcome(highs, compiled, model, log_path)
+    outcome = read_outcome(highs, log_path)
     done = time.perf_counter()
     outcome.timings = {"solve": ran_at - started, "load": done - ran_at}
     outcome.seconds = done - started
@@ -141,16 +170,14 @@ def new_highs(time_limit_s: float | None, options: dict | None) -> tuple[highspy
     return highs, log_path
 
 
-def read_outcome(highs: highspy.Highs, compiled: CompiledLP, model: pyo.ConcreteModel, log_path: str) -> SolveOutcome:
+def read_outcome(highs: highspy.Highs, log_path: str) -> SolveOutcome:
     model_status = highs.getModelStatus()
     status, message = _PLAIN_WORDS.get(
         model_status, ("unknown", f"HiGHS ended with status '{highs.modelStatusToString(model_status)}'."))
     outcome = SolveOutcome(status, message, None, solver_name(), 0.0, log_warnings(log_path))
     if outcome.optimal:
         solution = highs.getSolution()
-        with PauseGC():
-            for var, value in zip(compiled.columns, solution.col_value):
-                var.set_value(value, skip_validation=True)
-            outcome.duals = ComponentMap(zip(compiled.rows, solution.row_dual))
+        outcome.values = np.asarray(solution.col_value)
+        outcome.duals = np.asarray(solution.row_dual)
         outcome.objective = highs.getInfo().objective_function_value
     return outcome

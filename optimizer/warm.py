@@ -1,105 +1,181 @@
 """Re-solve after an edit from the previous optimal basis, for interactive use.
 
-The edited case is built and compiled as usual; when its LP has the same rows, columns and
-matrix pattern as the one HiGHS holds, only the changed bounds, costs and coefficients are sent,
-and HiGHS restarts from its last basis (it then skips presolve). Any change of structure
-(another horizon, a new ban group, a new route) falls back to a cold solve.
+WarmSolver keeps one coalition's LP in HiGHS. After an edit it finds the (scenario, commodity)
+slices of the LP whose numbers changed (optimizer.inputs.changed_slices), builds and compiles the
+Pyomo model of those slices only, maps their rows and columns onto the LP HiGHS holds by
+component name and index, and sends only the numbers that differ; HiGHS restarts from its last
+basis (and skips presolve). An edit of scenario events rebuilds only that scenario's inputs. A
+change of structure (another horizon, a new ban group, a new route, a risk weight) rebuilds the
+whole model: sent as changes when the matrix pattern is unchanged, else solved cold.
+
+WarmRunner does the same for solve_case's joint / independent / both runs, one WarmSolver per LP.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
 from .case import Case
-from .inputs import RunOptions, build_inputs
+from .inputs import (ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios, restrict,
+                     with_scenarios)
+from .layout import MISSING, LPLayout
 from .model import build_model
-from .run import HIGHS_OPTIONS, Solution, resolved_options, solution_from
+from .run import HIGHS_OPTIONS, RunResult, Solution, resolved_options, run_coalitions, solution_from
 from .scenarios import ScenarioSet
 from .solve import CompiledLP, new_highs, run_compiled
 
 
 @dataclass
 class _Held:
+    """The LP HiGHS holds, the arrays it was last sent, and the inputs they came from."""
+
     highs: highspy.Highs
     log_path: str
     compiled: CompiledLP
-    keys: list  # (component name, index) per column, then per row
-
-
-def _structure(compiled: CompiledLP) -> list:
-    return [(v.parent_component().name, v.index()) for v in compiled.columns] + \
-           [(c.parent_component().name, c.index()) for c in compiled.rows]
+    layout: LPLayout
+    inputs: ModelInputs
+    fingerprint: str  # of the case, overrides applied
+    options: RunOptions
+    scenarios: tuple  # the scenario set's scenarios (name, probability, events)
+    capacity_share: dict | None
 
 
 class WarmSolver:
-    """One coalition's LP kept in HiGHS between solves (joint mode by default)."""
+    """One coalition's LP kept in HiGHS between solves (joint mode by default).
+
+    last_path says how the latest solve went: "cold" (new LP), "warm" (whole model rebuilt, its
+    changes sent) or "warm-slice" (only the changed slices rebuilt and sent)."""
 
     def __init__(self, options: RunOptions = RunOptions(), members: list[str] | None = None, label: str = "joint"):
         self.options, self.members, self.label = options, members, label
         self._held: _Held | None = None
-        self.last_was_warm = False
+        self.last_path = "none"
 
-    def solve(self, case: Case, scenario_set: ScenarioSet) -> Solution:
+    @property
+    def last_was_warm(self) -> bool:
+        return self.last_path.startswith("warm")
+
+    def solve(self, case: Case, scenario_set: ScenarioSet, options: RunOptions | None = None,
+              capacity_share: dict | None = None) -> Solution:
         started = time.perf_counter()
         case = scenario_set.apply_to(case)
-        inputs = build_inputs(case, scenario_set, resolved_options(scenario_set, self.options), self.members)
+        options = resolved_options(scenario_set, options or self.options)
+        members = list(self.members or case.members)
+        fingerprint = case.fingerprint()
+        inputs = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
+        slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
+        if slices is None or not self._send_slices(inputs, slices):
+            self._send_model(inputs, options)
+        held = self._held
+        held.highs.setOptionValue("time_limit", float(options.time_limit_s or highspy.kHighsInf))
+        held.inputs, held.fingerprint, held.options = inputs, fingerprint, options
+        held.scenarios, held.capacity_share = scenario_set.scenarios, capacity_share
+        build_seconds = time.perf_counter() - started
+        outcome = run_compiled(held.highs, held.log_path)
+        return solution_from(held.layout, inputs, outcome, self.label, members, build_seconds)
+
+    def _inputs(self, case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
+                fingerprint: str, capacity_share: dict | None) -> ModelInputs:
+        """The inputs of this solve; when only some scenarios' events changed, only those are rebuilt."""
+        held = self._held
+        same_data = (held is not None and held.fingerprint == fingerprint and held.options == options
+                     and held.capacity_share == capacity_share and list(held.inputs.members) == members
+                     and [s.name for s in held.scenarios] == [s.name for s in scenario_set.scenarios])
+        if not same_data:
+            return build_inputs(case, scenario_set, options, members, capacity_share)
+        edited = tuple(s for s, old in zip(scenario_set.scenarios, held.scenarios) if s != old)
+        if not edited:
+            return held.inputs
+        return merge_scenarios(held.inputs, with_scenarios(held.inputs, case, edited))
+
+    def _send_slices(self, inputs: ModelInputs, slices: set) -> bool:
+        """Rebuild the changed slices and send their numbers; False if they do not fit the held LP."""
+        self.last_path = "warm-slice"
+        if not slices:  # nothing the LP holds has changed
+            return True
+        scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
+        commodities = sorted({c for _, c in slices}, key=inputs.commodities.index)
+        part = restrict(inputs, scenarios, commodities)
+        model = build_model(part)
+        compiled = CompiledLP.from_model(model)
+        layout = LPLayout.of(model, compiled)
+        cols = _positions_in(self._held.layout.columns, layout.columns, compiled.matrix.shape[1])
+        rows = _positions_in(self._held.layout.rows, layout.rows, compiled.matrix.shape[0])
+        if (cols == MISSING).any() or (rows == MISSING).any():
+            return False
+        entries = _matrix_entries(compiled, rows, cols)
+        if not self._held_pattern_matches(rows, entries):
+            return False
+        self._send(cols, compiled, rows)
+        self._send_coefficients(*entries)
+        return True
+
+    def _held_pattern_matches(self, rows: np.ndarray, entries: tuple) -> bool:
+        """The held matrix has exactly these rows' entries (same columns), whatever their values."""
+        held_rows = self._held.compiled.matrix.tocsr()[np.sort(rows)].tocoo()
+        held_keys = np.sort(np.sort(rows)[held_rows.row].astype(np.int64) * self._n_cols() + held_rows.col)
+        keys = np.sort(entries[0].astype(np.int64) * self._n_cols() + entries[1])
+        return held_keys.shape == keys.shape and np.array_equal(held_keys, keys)
+
+    def _n_cols(self) -> int:
+        return self._held.compiled.matrix.shape[1]
+
+    def _send_model(self, inputs: ModelInputs, options: RunOptions) -> None:
+        """Build the whole model; send its changes if it has the held LP's structure, else pass it cold."""
         model = build_model(inputs)
         compiled = CompiledLP.from_model(model)
-        keys = _structure(compiled)
-        self.last_was_warm = self._held is not None and self._same_pattern(compiled, keys)
-        if self.last_was_warm:
-            self._send_changes(compiled)
-            self._held.compiled, self._held.keys = compiled, keys
-        else:
-            self.close()
-            highs, log_path = new_highs(self.options.time_limit_s, HIGHS_OPTIONS)
-            highs.passModel(compiled.lp)
-            self._held = _Held(highs, log_path, compiled, keys)
-        build_seconds = time.perf_counter() - started
-        outcome = run_compiled(self._held.highs, compiled, model, self._held.log_path)
-        return solution_from(model, inputs, outcome, self.label, list(inputs.members), build_seconds)
-
-    def _same_pattern(self, compiled: CompiledLP, keys: list) -> bool:
-        old = self._held.compiled.lp.a_matrix_
-        new = compiled.lp.a_matrix_
-        return (keys == self._held.keys and np.array_equal(old.start_, new.start_)
-                and np.array_equal(old.index_, new.index_))
-
-    def _send_changes(self, compiled: CompiledLP) -> None:
-        """Push only what differs from the LP HiGHS holds, so that its basis stays valid."""
-        highs, old, new = self._held.highs, self._held.compiled.lp, compiled.lp
-        cols = np.flatnonzero((np.asarray(old.col_lower_) != np.asarray(new.col_lower_))
-                              | (np.asarray(old.col_upper_) != np.asarray(new.col_upper_)))
-        if cols.size:
-            highs.changeColsBounds(cols.size, cols.astype(np.int32), np.asarray(new.col_lower_)[cols],
-                                   np.asarray(new.col_upper_)[cols])
-        costs = np.flatnonzero(np.asarray(old.col_cost_) != np.asarray(new.col_cost_))
-        if costs.size:
-            highs.changeColsCost(costs.size, costs.astype(np.int32), np.asarray(new.col_cost_)[costs])
-        rows = np.flatnonzero((np.asarray(old.row_lower_) != np.asarray(new.row_lower_))
-                              | (np.asarray(old.row_upper_) != np.asarray(new.row_upper_)))
-        if rows.size:
-            highs.changeRowsBounds(rows.size, rows.astype(np.int32), np.asarray(new.row_lower_)[rows],
-                                   np.asarray(new.row_upper_)[rows])
-        self._send_coefficients(old, new)
-        if old.offset_ != new.offset_:
-            highs.changeObjectiveOffset(new.offset_)
-
-    def _send_coefficients(self, old: highspy.HighsLp, new: highspy.HighsLp) -> None:
-        old_values, new_values = np.asarray(old.a_matrix_.value_), np.asarray(new.a_matrix_.value_)
-        changed = np.flatnonzero(old_values != new_values)
-        if not changed.size:
+        layout = LPLayout.of(model, compiled)
+        held = self._held
+        if held is not None and _same_pattern(held, compiled, layout):
+            n_rows, n_cols = compiled.matrix.shape
+            self._send(np.arange(n_cols), compiled, np.arange(n_rows))
+            old = held.compiled.matrix.data
+            for k in np.flatnonzero(old != compiled.matrix.data):  # the same pattern: entries align
+                col = int(np.searchsorted(compiled.matrix.indptr, k, side="right") - 1)
+                held.highs.changeCoeff(int(compiled.matrix.indices[k]), col, float(compiled.matrix.data[k]))
+            held.compiled, held.layout = compiled, layout
+            self.last_path = "warm"
             return
-        starts = np.asarray(new.a_matrix_.start_)
-        columns = np.searchsorted(starts, changed, side="right") - 1
-        rows = np.asarray(new.a_matrix_.index_)[changed]
-        for row, col, value in zip(rows, columns, new_values[changed]):
-            self._held.highs.changeCoeff(int(row), int(col), float(value))
+        self.close()
+        highs, log_path = new_highs(options.time_limit_s, HIGHS_OPTIONS)
+        highs.passModel(compiled.lp)
+        self._held = _Held(highs, log_path, compiled, layout, inputs, "", options, (), None)
+        self.last_path = "cold"
+
+    def _send(self, cols: np.ndarray, part: CompiledLP, rows: np.ndarray) -> None:
+        """Send the bounds and costs of `part` that differ from what HiGHS holds (its basis stays
+        valid), and keep the held arrays equal to what HiGHS now has. cols/rows: the held position
+        of each of part's columns and rows."""
+        highs, lp = self._held.highs, self._held.compiled
+        bounds = np.flatnonzero((lp.col_lower[cols] != part.col_lower) | (lp.col_upper[cols] != part.col_upper))
+        if bounds.size:
+            at = cols[bounds].astype(np.int32)
+            highs.changeColsBounds(at.size, at, part.col_lower[bounds], part.col_upper[bounds])
+            lp.col_lower[at], lp.col_upper[at] = part.col_lower[bounds], part.col_upper[bounds]
+        costs = np.flatnonzero(lp.col_cost[cols] != part.col_cost)
+        if costs.size:
+            at = cols[costs].astype(np.int32)
+            highs.changeColsCost(at.size, at, part.col_cost[costs])
+            lp.col_cost[at] = part.col_cost[costs]
+        sides = np.flatnonzero((lp.row_lower[rows] != part.row_lower) | (lp.row_upper[rows] != part.row_upper))
+        if sides.size:
+            at = rows[sides].astype(np.int32)
+            highs.changeRowsBounds(at.size, at, part.row_lower[sides], part.row_upper[sides])
+            lp.row_lower[at], lp.row_upper[at] = part.row_lower[sides], part.row_upper[sides]
+
+    def _send_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """Coefficients (held row, held column, value) that differ, e.g. after a release-share edit."""
+        matrix = self._held.compiled.matrix
+        held = np.asarray(matrix[rows, cols]).ravel() if len(rows) else np.zeros(0)
+        for k in np.flatnonzero(held != values):
+            self._held.highs.changeCoeff(int(rows[k]), int(cols[k]), float(values[k]))
+            matrix[rows[k], cols[k]] = values[k]
 
     def close(self) -> None:
         if self._held is not None:
@@ -108,3 +184,64 @@ class WarmSolver:
 
     def __del__(self):
         self.close()
+
+
+def _positions_in(held: dict, part: dict, size: int) -> np.ndarray:
+    """For each column (or row) of a part's LP, its position in the held LP (MISSING if none)."""
+    out = np.full(size, MISSING, dtype=np.int64)
+    for name, family in part.items():
+        present = family.positions != MISSING
+        target = held.get(name)
+        if target is None:
+            if present.any():
+                return np.full(size, MISSING, dtype=np.int64)
+            continue
+        keys = [k for k, keep in zip(family.keys, present) if keep]
+        out[family.positions[present]] = [target.position_of(k) for k in keys]
+    return out
+
+
+def _matrix_entries(compiled: CompiledLP, rows: np.ndarray, cols: np.ndarray) -> tuple:
+    """A part's matrix entries as (held row, held column, value)."""
+    coo = compiled.matrix.tocoo()
+    return rows[coo.row], cols[coo.col], coo.data
+
+
+def _same_pattern(held: _Held, compiled: CompiledLP, layout: LPLayout) -> bool:
+    old = held.compiled.matrix
+    new = compiled.matrix
+    same_families = all(
+        name in held_families and held_families[name].keys == family.keys
+        and np.array_equal(held_families[name].positions, family.positions)
+        for held_families, families in ((held.layout.columns, layout.columns), (held.layout.rows, layout.rows))
+        for name, family in families.items()) and held.layout.size("columns") == layout.size("columns") \
+        and held.layout.size("rows") == layout.size("rows")
+    return (same_families and old.shape == new.shape and np.array_equal(old.indptr, new.indptr)
+            and np.array_equal(old.indices, new.indices))
+
+
+class WarmRunner:
+    """solve_case's runs (joint, each member alone, or both), each LP kept warm between solves."""
+
+    def __init__(self):
+        self._solvers: dict[str, WarmSolver] = {}
+
+    def solve(self, case: Case, scenario_set: ScenarioSet, mode: str = "joint", options: RunOptions = RunOptions(),
+              on_progress: Callable[[str], None] | None = None) -> RunResult:
+        return run_coalitions(case, scenario_set, mode, options, on_progress, self._coalition)
+
+    def _coalition(self, case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
+                   label: str, capacity_share: dict | None = None) -> Solution:
+        solver = self._solvers.get(label)
+        if solver is None:
+            solver = self._solvers[label] = WarmSolver(options, members, label)
+        return solver.solve(case, scenario_set, options, capacity_share)
+
+    @property
+    def last_paths(self) -> dict[str, str]:
+        return {label: solver.last_path for label, solver in self._solvers.items()}
+
+    def close(self) -> None:
+        for solver in self._solvers.values():
+            solver.close()
+        self._solvers.clear()

@@ -106,3 +106,11 @@ def test_adding_a_ban_to_a_scenario_never_lowers_cost(case):
     more = solve_case(case, scenario_set_from_dict(data, case), "joint", RunOptions(horizon_months=12))
     assert plain.optimal and more.optimal
     assert more.joint.objective_musd >= plain.joint.objective_musd * (1 - 1e-9)
+
+
+def test_cost_table_adds_up_to_the_objective(results):
+    """The costs table prices the solution's columns with the objective's own terms
+    (optimizer/model/costs.py), so its expected total is HiGHS's objective value."""
+    for name, result in results.items():
+        for sol in result.solutions:
+            assert sol.expected_cost_musd == pytest.approx(sol.objective_musd, rel=1e-9), (name, sol.label)

@@ -47,3 +47,78 @@ def test_warm_resolve_after_a_data_edit_changing_coefficients():
     cold = solve_case(edited, scenario_set, "joint", RunOptions(horizon_months=12)).joint
     assert solver.last_was_warm
     assert warm.objective_musd == pytest.approx(cold.objective_musd, rel=1e-9)
+
+
+def _with_event(scenario_set, index, event):
+    from dataclasses import replace
+
+    scenarios = list(scenario_set.scenarios)
+    scenarios[index] = replace(scenarios[index], events=scenarios[index].events + (event,))
+    return replace(scenario_set, scenarios=tuple(scenarios))
+
+
+def _edited(case, table, where, values):
+    from optimizer.edits import CellEdit, apply_edits
+
+    return apply_edits(case, [CellEdit(table, where, values)], "test")
+
+
+def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
+    """The planner's default run (stochastic set, joint and each member alone) re-solved after
+    edits of every kind: each LP's optimum equals a cold solve_case of the edited inputs to 1e-9,
+    and the cheap path is taken wherever the LP's structure is unchanged."""
+    from optimizer.scenarios import ChokepointClosure, ExportBan, load_scenario_set
+    from optimizer.warm import WarmRunner
+
+    case = load_case()
+    base = load_scenario_set("stochastic", case)
+    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
+                    duration_months=6, severity=0.8)
+    closure = ChokepointClosure(type="chokepoint_closure", chokepoint="malacca", start_month=2, duration_months=3)
+    japan_only = ExportBan(type="export_ban", commodity="graphite", supplier="china", members=["JP"],
+                           start_month=1, duration_months=4, severity=1.0)
+    steps = [  # (label, case, scenario set, options, expected path of the joint LP)
+        ("first solve", case, base, RunOptions(), "cold"),
+        ("ban added to one scenario", case, _with_event(base, 3, ban), RunOptions(), "warm-slice"),
+        ("closure added", case, _with_event(base, 1, closure), RunOptions(), "warm-slice"),
+        ("supplier price edited", _edited(case, "suppliers", {"commodity": "graphite", "supplier": "china"},
+                                          {"price_usd_per_t": 900.0}), base, RunOptions(), "warm-slice"),
+        ("release share edited (a matrix coefficient)",
+         _edited(case, "stockpile_costs", {"commodity": "gallium"}, {"release_max_share_per_month": 0.1}),
+         base, RunOptions(), "warm-slice"),
+        ("demand edited", _edited(case, "demand", {"member": "KR", "commodity": "germanium"},
+                                  {"demand_t_per_year": 150.0}), base, RunOptions(), "warm-slice"),
+        ("ban on a new member group", case, _with_event(base, 2, japan_only), RunOptions(), "cold"),
+        ("back to the base set", case, base, RunOptions(), "cold"),
+        ("nothing changed", case, base, RunOptions(), "warm-slice"),
+        ("floors on", case, base, RunOptions(cover_floors=True), "cold"),
+    ]
+    runner = WarmRunner()
+    for label, edited_case, scenario_set, options, path in steps:
+        warm = runner.solve(edited_case, scenario_set, "both", options)
+        cold = solve_case(edited_case, scenario_set, "both", options)
+        assert runner.last_paths["joint"] == path, label
+        for w, c in zip(warm.solutions, cold.solutions):
+            assert w.optimal and c.optimal, label
+            assert w.objective_musd == pytest.approx(c.objective_musd, rel=1e-9), (label, w.label)
+            assert w.expected_cost_musd == pytest.approx(c.objective_musd, rel=1e-9), (label, w.label)
+    runner.close()
+
+
+def test_slices_cover_exactly_what_an_edit_changes():
+    """A ban added to scenario 3 changes that scenario's rare-earth slice only; a price edit
+    changes its commodity in every scenario; a new horizon changes the structure (None)."""
+    from optimizer.inputs import build_inputs, changed_slices
+    from optimizer.scenarios import ExportBan, load_scenario_set
+
+    case = load_case()
+    base = load_scenario_set("stochastic", case)
+    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
+                    duration_months=6, severity=0.8)
+    before = build_inputs(case, base, RunOptions(horizon_months=24))
+    after = build_inputs(case, _with_event(base, 3, ban), RunOptions(horizon_months=24))
+    assert changed_slices(before, after) == {(base.scenarios[3].name, "rare_earths")}
+    priced = _edited(case, "suppliers", {"commodity": "graphite", "supplier": "china"}, {"price_usd_per_t": 900.0})
+    assert changed_slices(before, build_inputs(priced, base, RunOptions(horizon_months=24))) == {
+        (s.name, "graphite") for s in base.scenarios}
+    assert changed_slices(before, build_inputs(case, base, RunOptions(horizon_months=12))) is None

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from optimizer import RunOptions, RunResult, coop_tables, load_case, load_scenario_set, planner, solve_case
+from optimizer import RunOptions, RunResult, coop_tables, load_case, load_scenario_set, planner
 from optimizer.coop import DEFAULT_RISK_WEIGHTS, CooperationReport, NotOptimalError, cooperation_report
+from optimizer.warm import WarmRunner
 
 DEFAULT_SCENARIO_SET = "stochastic"  # the project's default plan (README quick start)
 MAX_CACHED_RESULTS = 16  # each result keeps its LP's duals; bound the memory a session holds
@@ -159,13 +160,19 @@ def solve(current: Inputs, on_progress=None) -> tuple[RunResult, bool]:
         cache.move_to_end(current.key)
         hit = True
     else:
-        cache[current.key] = solve_case(current.tables.case, current.scenarios.scenario_set,
-                                        current.mode, current.options, on_progress)
+        cache[current.key] = warm_runner().solve(current.tables.case, current.scenarios.scenario_set,
+                                                 current.mode, current.options, on_progress)
         while len(cache) > MAX_CACHED_RESULTS:
             cache.popitem(last=False)
         hit = False
     st.session_state["shown_key"] = current.key
     return cache[current.key], hit
+
+
+def warm_runner() -> WarmRunner:
+    """This session's LPs, kept in HiGHS so that a re-solve after an edit starts from the last
+    optimum and rebuilds only the part of the model the edit touched (optimizer/warm.py)."""
+    return st.session_state.setdefault("warm_runner", WarmRunner())
 
 
 def shown() -> tuple[str | None, RunResult | None]:

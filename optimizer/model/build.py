@@ -8,12 +8,8 @@ from pyomo.core.util import quicksum
 
 from ..inputs import ModelInputs
 from . import market, risk, stockpile, supply, swaps, transfers
+from .costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS
 
-FIRST_STAGE_ITEMS = ("capital", "holding")
-SCENARIO_ITEMS = ("extra_holding", "handling", "procurement", "freight", "transfer", "swap", "restraint",
-                  "shortfall")
-COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
-SCENARIO_BLOCKS = (supply, stockpile, transfers, swaps, market)
 
 
 def build_model(p: ModelInputs) -> pyo.ConcreteModel:
@@ -32,13 +28,20 @@ def build_model(p: ModelInputs) -> pyo.ConcreteModel:
 
 
 def _add_costs(m: pyo.ConcreteModel, p: ModelInputs) -> None:
-    """First_Stage_Cost[item, c] and Scenario_Cost[item, c, s], and each scenario's total."""
-    first = {(item, c): expr for c in p.commodities
-             for item, expr in stockpile.first_stage_costs(m, p, c).items()}
-    per_scenario = {(item, c, s): expr for s in p.scenarios for c in p.commodities
-                    for block in SCENARIO_BLOCKS for item, expr in block.scenario_costs(m, p, s, c).items()}
-    m.First_Stage_Cost = pyo.Expression(list(first), rule=lambda m, item, c: first[(item, c)])
-    m.Scenario_Cost = pyo.Expression(list(per_scenario), rule=lambda m, item, c, s: per_scenario[(item, c, s)])
+    """First_Stage_Cost[item, c] and Scenario_Cost[item, c, s] from COST_TERMS, and each scenario's total."""
+    first = {(item, c): [] for c in p.commodities for item in FIRST_STAGE_ITEMS}
+    per_scenario = {(item, c, s): [] for s in p.scenarios for c in p.commodities for item in SCENARIO_ITEMS}
+    for term in COST_TERMS:
+        var = getattr(m, term.variable)
+        keys = list(var.keys())
+        for key, a, c in zip(keys, term.coefficients(p, keys), term.commodity_of(p, keys)):
+            if term.first_stage:
+                first[(term.item, c)].append(a * var[key])
+            else:
+                per_scenario[(term.item, c, key[0])].append(a * var[key])
+    m.First_Stage_Cost = pyo.Expression(list(first), rule=lambda m, item, c: quicksum(first[(item, c)]))
+    m.Scenario_Cost = pyo.Expression(list(per_scenario),
+                                     rule=lambda m, item, c, s: quicksum(per_scenario[(item, c, s)]))
     first_total = quicksum(m.First_Stage_Cost[k] for k in first)
     m.Scenario_Total_Cost = pyo.Expression(
         p.scenarios, rule=lambda m, s: first_total + quicksum(m.Scenario_Cost[k] for k in per_scenario if k[2] == s))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyomo.environ as pyo
-from pyomo.core.util import quicksum
 
 from ..inputs import ModelInputs
 from . import stockpile, supply, swaps, transfers
@@ -35,11 +34,3 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
                 + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] == p.demand[s, c, mem, t])
 
     m.Market_Balance_Constraint = pyo.Constraint(index, rule=market_balance_rule)
-
-
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
-    keys = [(s, c, mem, t) for mem in p.members for t in p.months]
-    return {
-        "restraint": quicksum(p.restraint_cost[k[1]] * m.Restraint[k] for k in keys),
-        "shortfall": quicksum(p.shortfall_penalty[k[1]] * m.Shortfall[k] for k in keys),
-    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-from pyomo.core.util import quicksum
 
 from ..inputs import ModelInputs
 
@@ -61,20 +60,3 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
 
 def net_release(m: pyo.ConcreteModel, s: str, c: str, mem: str, t: int):
     return m.Release[s, c, mem, t] - m.Fill[s, c, mem, t]
-
-
-def first_stage_costs(m: pyo.ConcreteModel, p: ModelInputs, c: str) -> dict[str, object]:
-    """Capital of new storage, and carrying the starting stock for the whole horizon: the
-    programme's carrying cost is committed, so drawing stock in a crisis does not refund it."""
-    return {
-        "capital": quicksum(p.capacity_cost[c] * m.New_Capacity[c, mem] for mem in p.members),
-        "holding": quicksum(p.holding_cost[c] * p.horizon * m.Initial_Stock[c, mem] for mem in p.members),
-    }
-
-
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
-    keys = [(s, c, mem, t) for mem in p.members for t in p.months]
-    return {
-        "extra_holding": quicksum(p.holding_cost[k[1]] * m.Stock_Above_Initial[k] for k in keys),
-        "handling": quicksum(p.handling_cost[k[1]] * (m.Release[k] + m.Fill[k]) for k in keys),
-    }

@@ -36,11 +36,3 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
 
 def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, t: int):
     return quicksum(m.Import[s, r, t] for r in routes_in)
-
-
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
-    keys = [(s, r, t) for r, route in p.routes.items() if route.commodity == c for t in p.months]
-    return {
-        "procurement": quicksum(p.import_price[k] * m.Import[k] for k in keys),
-        "freight": quicksum(p.routes[k[1]].freight * m.Import[k] for k in keys),
-    }

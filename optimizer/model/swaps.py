@@ -52,8 +52,3 @@ def net_inflow(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str, mem: str, t
         if x.lender == mem:
             terms += [-m.Lend[key], m.Repay[key]]
     return quicksum(terms)
-
-
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
-    fee = {(x.commodity, x.lender, x.borrower): x.fee for x in p.swaps}
-    return {"swap": quicksum(fee[k[1:4]] * m.Lend[k] for k in swap_index(p, [s]) if k[1] == c)}

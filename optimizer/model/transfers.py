@@ -32,8 +32,3 @@ def net_inflow(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str, mem: str, t
         if x.sender == mem and t + x.lag_months <= p.horizon:
             terms.append(-m.Transfer[s, c, mem, x.receiver, t])
     return quicksum(terms)
-
-
-def scenario_costs(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str) -> dict[str, object]:
-    cost = {(x.commodity, x.sender, x.receiver): x.cost for x in p.transfers}
-    return {"transfer": quicksum(cost[k[1:4]] * m.Transfer[k] for k in transfer_index(p, [s]) if k[1] == c)}
