@@ -19,7 +19,7 @@ import time
 
 from dataclasses import dataclass
 
-from optimizer import Case, RunOptions, ScenarioSet, load_case
+from optimizer import Case, RunOptions, ScenarioSet, load_case, load_scenario_set
 from optimizer.inputs import ModelInputs, build_inputs
 
 from .scenario_generator import generate_scenario_set
@@ -50,7 +50,10 @@ def make_setup(task: dict) -> Setup:
     approaches, so timed apart as `inputs`)."""
     started = time.perf_counter()
     case = load_case()
-    sset = generate_scenario_set(case, task["scenarios"], task["months"], task.get("seed", 0))
+    if task.get("shipped"):  # a shipped scenario set (the planner UI's default case)
+        sset = load_scenario_set(task["shipped"], case)
+    else:
+        sset = generate_scenario_set(case, task["scenarios"], task["months"], task.get("seed", 0))
     options = RunOptions(horizon_months=task["months"], cover_floors=task.get("floors", False))
     inputs = build_inputs(sset.apply_to(case), sset, options)
     emit(event="step", step="inputs", seconds=time.perf_counter() - started,

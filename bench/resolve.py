@@ -7,6 +7,9 @@ scenario). In the LP this lowers the upper bound of the six Supplier_Capacity_Co
 min(old share, 0.2) (the strongest ban applies) and changes nothing else, so a solver that keeps
 its basis can restart from the previous optimum.
 
+The data edit (DATA_EDIT, pyomo-core-warm-data): China's rare-earth price in suppliers.csv, 69 000
+-> 60 000 USD/t; the import costs of every rare-earth route from China change in every scenario.
+
 Each resolver builds and cold-solves the model (reported, not the point), applies the edit the
 cheapest way its interface allows, re-solves warm and reads the new solution back, and reports the
 time from the edit to the new optimum, split into where it goes.
@@ -23,6 +26,7 @@ import numpy as np
 from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
 
+from optimizer.edits import CellEdit, apply_edits
 from optimizer.inputs import ModelInputs
 from optimizer.model import build_model
 from optimizer.scenarios import ExportBan
@@ -30,6 +34,7 @@ from optimizer.scenarios import ExportBan
 from .approaches import _CompiledRun
 from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays, supply_row_index
 
+DATA_EDIT = CellEdit("suppliers", {"commodity": "rare_earths", "supplier": "china"}, {"price_usd_per_t": 60000.0})
 EDIT = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
                  duration_months=6, severity=0.8)
 
@@ -145,30 +150,55 @@ def resolve_compiler_rows(setup, emit) -> None:
          breakdown={"edit_and_row_bounds": change, "highs_run": solve, "load_vars": load})
 
 
-def resolve_core_warm(setup, emit) -> None:
-    """The project's own interactive path (optimizer.warm.WarmSolver, commit 5768023): the edited
-    scenario set is rebuilt, built and compiled in full, the arrays are diffed against the LP
-    HiGHS holds and only the changes are sent; HiGHS restarts from its basis."""
-    from optimizer.warm import WarmSolver
+def _warm_resolve(setup, emit, solve: Callable, edited_case, edited_set, paths: Callable, edit: str = "event") -> None:
+    """Cold solve, then the edit, re-solved warm by `solve(case, scenario_set) -> RunResult`."""
+    cold_result, cold = _timed(lambda: solve(setup.case, setup.scenario_set))
+    emit(event="step", step="cold_solve", seconds=cold, iterations=None)
+    result, total = _timed(lambda: solve(edited_case, edited_set))
+    breakdown = {"inputs_slices_sent": sum(s.build_seconds for s in result.solutions),
+                 "highs_run": sum(s.outcome.timings.get("solve", 0.0) for s in result.solutions),
+                 "read_solution": sum(s.outcome.timings.get("load", 0.0) for s in result.solutions)}
+    breakdown["result_tables"] = total - sum(breakdown.values())
+    emit(event="done", cold_seconds=cold, objective_before=cold_result.solutions[0].outcome.objective,
+         objective=result.solutions[0].outcome.objective,
+         status=" / ".join(s.outcome.status for s in result.solutions), path=paths(),
+         lps=len(result.solutions), edit=edit, resolve_seconds=total, breakdown=breakdown)
 
-    warm = WarmSolver(setup.options)
-    cold_solution, cold = _timed(lambda: warm.solve(setup.case, setup.scenario_set))
-    highs = warm._held.highs
-    emit(event="step", step="cold_solve", seconds=cold, iterations=highs.getInfo().simplex_iteration_count)
-    edited = edited_scenario_set(setup.scenario_set)
-    solution, total = _timed(lambda: warm.solve(setup.case, edited))
-    t = solution.outcome.timings
-    breakdown = {"inputs_build_compile_diff": solution.build_seconds, "highs_run": t.get("solve"),
-                 "load": t.get("load")}
-    breakdown["result_tables"] = total - sum(v or 0.0 for v in breakdown.values())
-    emit(event="done", cold_seconds=cold, objective_before=cold_solution.outcome.objective,
-         objective=solution.outcome.objective, status=solution.outcome.status, warm=warm.last_was_warm,
-         iterations=warm._held.highs.getInfo().simplex_iteration_count, resolve_seconds=total,
-         breakdown=breakdown)
+
+def _runner(setup, mode: str):
+    from optimizer.warm import WarmRunner
+
+    runner = WarmRunner()
+    return (lambda case, sset: runner.solve(case, sset, mode, setup.options)), (lambda: runner.last_paths)
+
+
+def resolve_core_warm(setup, emit) -> None:
+    """The project's interactive path (optimizer.warm, joint LP): the edited scenario's inputs are
+    rebuilt, the changed (scenario, commodity) slice is built, compiled, mapped onto the LP HiGHS
+    holds and sent as changes; HiGHS restarts from its basis; tables from HiGHS's arrays."""
+    solve, paths = _runner(setup, "joint")
+    _warm_resolve(setup, emit, solve, setup.case, edited_scenario_set(setup.scenario_set), paths)
+
+
+def resolve_core_warm_data(setup, emit) -> None:
+    """As pyomo-core-warm, for a data edit instead (DATA_EDIT): China's rare-earth price changes,
+    so the rare-earth slice of every scenario is rebuilt and sent."""
+    solve, paths = _runner(setup, "joint")
+    _warm_resolve(setup, emit, solve, apply_edits(setup.case, [DATA_EDIT], "bench"), setup.scenario_set, paths,
+                  edit="data")
+
+
+def resolve_core_warm_both(setup, emit) -> None:
+    """What the planner UI does after an edit (optimizer.warm.WarmRunner, mode both): the joint LP
+    and each member's LP alone, each re-solved warm after EDIT."""
+    solve, paths = _runner(setup, "both")
+    _warm_resolve(setup, emit, solve, setup.case, edited_scenario_set(setup.scenario_set), paths)
 
 
 RESOLVERS = {
     "pyomo-core-warm": resolve_core_warm,
+    "pyomo-core-warm-data": resolve_core_warm_data,
+    "pyomo-core-warm-both": resolve_core_warm_both,
     "lp-matrix": resolve_matrix,
     "pyomo-persistent-default": lambda setup, emit: _persistent(setup, emit, targeted=False),
     "pyomo-persistent-targeted": lambda setup, emit: _persistent(setup, emit, targeted=True),

@@ -30,13 +30,21 @@ SETTINGS = {  # HiGHS options on the lower-bound build; "default" is HiGHS's LP 
     "presolve-off": {"presolve": "off"},
     "primal-simplex": {"solver": "simplex", "simplex_strategy": 4},
 }
-RESOLVERS = ("lp-matrix", "pyomo-core-warm", "pyomo-compiler-rows", "pyomo-persistent-targeted",
-             "pyomo-persistent-default")
+RESOLVERS = ("lp-matrix", "pyomo-core-warm", "pyomo-core-warm-data", "pyomo-core-warm-both", "pyomo-compiler-rows",
+             "pyomo-persistent-targeted", "pyomo-persistent-default")
+UI_DEFAULT = {"months": 24, "scenarios": 8, "shipped": "stochastic"}  # the planner UI's first run
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
     """'24x1,120x50' -> [(24, 1), (120, 50)] as (months, scenarios)."""
     return [tuple(int(x) for x in item.lower().split("x")) for item in text.split(",") if item]
+
+
+def resolve_tasks(text: str, approaches: list[str], seed: int) -> list[dict]:
+    """Re-solve tasks; the size 'ui' is the planner UI's default case (the shipped stochastic set)."""
+    sizes = [UI_DEFAULT if item == "ui" else dict(zip(("months", "scenarios"), parse_sizes(item)[0]))
+             for item in text.split(",") if item and item != "none"]
+    return [{"kind": "resolve", "approach": name, "seed": seed, **size} for size in sizes for name in approaches]
 
 
 def measure(task: dict, timeout_s: float) -> dict:
@@ -92,11 +100,9 @@ def run(args) -> dict:
                     "scenarios": scenarios, "seed": args.seed}
             out["settings"].append(measure(task, args.settings_timeout))
             _log(out["settings"][-1])
-    for months, scenarios in parse_sizes("" if args.resolve_sizes == "none" else args.resolve_sizes):
-        for name in RESOLVERS:
-            task = {"kind": "resolve", "approach": name, "months": months, "scenarios": scenarios, "seed": args.seed}
-            out["resolve"].append(measure(task, args.timeout))
-            _log(out["resolve"][-1])
+    for task in resolve_tasks(args.resolve_sizes, args.resolvers.split(","), args.seed):
+        out["resolve"].append(measure(task, args.timeout))
+        _log(out["resolve"][-1])
     out["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     return out
 
@@ -117,9 +123,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default=None, help=f"months x scenarios, default {DEFAULT_SIZES}")
     parser.add_argument("--approaches", default=",".join(APPROACH_NAMES))
     parser.add_argument("--settings-size", default=None, help="size for the HiGHS settings (default 120x50; 'none' to skip)")
-    parser.add_argument("--resolve-sizes", default=None, help="sizes for the re-solve (default 24x1,120x50; 'none' to skip)")
+    parser.add_argument("--resolve-sizes", default=None,
+                        help="sizes for the re-solve, 'ui' = the planner's default case (default ui,24x1,120x50; "
+                             "'none' to skip)")
+    parser.add_argument("--resolvers", default=",".join(RESOLVERS), help="re-solve approaches (bench/resolve.py)")
     parser.add_argument("--quick", action="store_true",
-                        help=f"sizes {QUICK_SIZES}; settings and re-solve at 60x10 and 24x1")
+                        help=f"sizes {QUICK_SIZES}; settings at 60x10, re-solve at ui, 24x1 and 60x10")
     parser.add_argument("--seed", type=int, default=0, help="scenario generator seed")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per grid or re-solve process")
     parser.add_argument("--settings-timeout", type=float, default=600.0,
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     args.sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     args.settings_size = args.settings_size or ("60x10" if args.quick else "120x50")
-    args.resolve_sizes = args.resolve_sizes or ("24x1,60x10" if args.quick else "24x1,120x50")
+    args.resolve_sizes = args.resolve_sizes or ("ui,24x1,60x10" if args.quick else "ui,24x1,120x50")
     results = run(args)
     results["summary"] = report.summarise(results)
     Path(args.json).write_text(json.dumps(results, indent=1, default=str))
