@@ -10,8 +10,10 @@ previous step returned:
 - ``pyomo-core``: the project as it is today (solve_coalition): optimizer.model.build_model, the
   standard-form compiler (optimizer.solve.CompiledLP) and passModel, then the result tables from
   HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
-- ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped, one Pyomo model
-  per scenario), the route solve_case takes from 16 scenarios on since commit 5086696.
+- ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped; one Pyomo model
+  per scenario structure, the other scenario LPs derived from it by optimizer.template), the route
+  solve_case takes from 16 scenarios on. ``pyomo-decomposed-2w``: the same with two worker
+  processes (RunOptions(workers=2)).
 - ``pyomo-contrib``: the same model through pyomo.contrib.solver's persistent Highs, the project's
   solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and loading).
 - ``pyomo-compiler``: the same Pyomo model, handed to HiGHS through Pyomo's
@@ -118,13 +120,13 @@ class _DecomposedRun:
     Pyomo model per scenario, compiles it, and iterates L-shaped cuts; its own timings split the
     call into build (the scenario models, compiled and passed to HiGHS) and the solving rounds."""
 
-    def __init__(self, inputs: ModelInputs):
-        self.inputs = inputs  # the scenario models are built inside solve_decomposed
+    def __init__(self, inputs: ModelInputs, workers: int = 1):
+        self.inputs, self.workers = inputs, workers  # the scenario models are built inside solve_decomposed
 
     def hand_off_and_solve(self, options: dict) -> "_DecomposedRun":
         from optimizer.decompose import solve_decomposed
 
-        self.decomposed = solve_decomposed(self.inputs, options, workers=1)
+        self.decomposed = solve_decomposed(self.inputs, options, workers=self.workers)
         return self
 
     def extract(self) -> Extracted:
@@ -281,6 +283,9 @@ APPROACHES: dict[str, Approach] = {
                            lambda run: None, lambda run: run.extract(), _core_size),
     "pyomo-decomposed": Approach("pyomo-decomposed", _DecomposedRun, lambda run, o: run.hand_off_and_solve(o),
                                  lambda run: None, lambda run: run.extract(), _decomposed_size),
+    "pyomo-decomposed-2w": Approach("pyomo-decomposed-2w", lambda p: _DecomposedRun(p, workers=2),
+                                    lambda run, o: run.hand_off_and_solve(o), lambda run: None,
+                                    lambda run: run.extract(), _decomposed_size),
     "pyomo-contrib": Approach("pyomo-contrib", _ContribRun, lambda run, o: run.hand_off_and_solve(o),
                               lambda run: None, lambda run: run.extract(),
                               lambda run: _highs_size(run.results.solution_loader._solver._solver_model)),

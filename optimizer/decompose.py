@@ -5,7 +5,8 @@ scenario's LP is independent once it is fixed. A master LP chooses the first sta
 theta_s >= F_s(x_k) + g_k (x - x_k), where F_s(x) is scenario s's total cost (first stage included)
 with x fixed and g_k its gradient (the reduced costs of the fixed first-stage columns). Each
 scenario's LP stays in its own HiGHS instance and is re-solved warm as x moves. The loop stops when
-the best plan found is within a relative gap of the master's lower bound.
+the best plan found is within a relative gap of the master's lower bound. Only one Pyomo model is
+built per scenario structure (optimizer.template); the other scenarios' LPs are derived from it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import pandas as pd
 
 from .inputs import SCENARIO_KEYED, ModelInputs
 from .layout import LPLayout
-from .model import build_model
 from .results import extract_tables
-from .solve import CompiledLP, SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
+from .solve import SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
+from .template import ScenarioTemplate, structure
 
 FIRST_STAGE = ("New_Capacity", "Initial_Stock")
 REL_GAP = 1e-9
@@ -62,10 +63,13 @@ def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
     return [(name, c, m) for name in FIRST_STAGE for c in p.commodities for m in p.members]
 
 
-def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: dict) -> ScenarioLP:
-    model = build_model(sub)
-    compiled = CompiledLP.from_model(model)
-    layout = LPLayout.of(model, compiled)
+def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: dict,
+                    templates: dict) -> ScenarioLP:
+    """The scenario's LP, derived from the template of its structure (built on first use)."""
+    template = templates.get(structure(sub))
+    if template is None:
+        template = templates[structure(sub)] = ScenarioTemplate.build(sub)
+    compiled, layout = template.lp_for(sub)
     first_cols = np.array([layout.column(name).position_of((c, m)) for name, c, m in keys], dtype=np.int32)
     highs, log_path = new_highs(None, options)
     highs.passModel(compiled.lp)
@@ -162,9 +166,10 @@ class ScenarioGroup:
 
     def __init__(self, inputs: list[ModelInputs], probabilities: list[float], keys: list, options: dict):
         self.subs: list[ScenarioLP] = []
+        templates = {}  # structure -> ScenarioTemplate: one Pyomo model per structure, not per scenario
         try:
             for sub, prob in zip(inputs, probabilities):
-                self.subs.append(_build_scenario(sub, prob, keys, options))
+                self.subs.append(_build_scenario(sub, prob, keys, options, templates))
         except BaseException:
             self.close()
             raise

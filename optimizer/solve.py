@@ -100,9 +100,9 @@ class CompiledLP:
         lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
         lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
-        lp.a_matrix_.value_ = self.matrix.data.astype(float)
+        lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32, copy=False)
+        lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32, copy=False)
+        lp.a_matrix_.value_ = self.matrix.data.astype(float, copy=False)
         return lp
 
 

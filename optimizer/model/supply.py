@@ -14,8 +14,8 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     index = [(s, r, t) for s in p.scenarios for r in p.routes for t in p.months]
     m.Import = pyo.Var(index, domain=pyo.NonNegativeReals,
                        doc="arrivals by route in month t, shipped in t - lead (units/month)")
-    for key in p.closed:  # a closed chokepoint shuts the route for shipments leaving that month
-        m.Import[key].setub(0.0)
+    for key in p.closed:
+        m.Import[key].setub(import_upper(p, key))
 
     by_supplier = defaultdict(list)
     for r, route in p.routes.items():
@@ -28,10 +28,20 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
                  if route.member in members and 1 <= d + route.lead_months <= p.horizon]
         if not terms:
             return pyo.Constraint.Skip
-        share = p.supply_rows[(s, c, k, group, d)]
-        return quicksum(terms) <= p.supplier_capacity[(c, k)] * share
+        return quicksum(terms) <= capacity_row_upper(p, (s, c, k, group, d))
 
     m.Supplier_Capacity_Constraint = pyo.Constraint(list(p.supply_rows), rule=supplier_capacity_rule)
+
+
+def import_upper(p: ModelInputs, key: tuple) -> float | None:
+    """Import[s, r, t]'s upper bound: a closed chokepoint shuts the route for shipments leaving
+    that month (0), else none."""
+    return 0.0 if key in p.closed else None
+
+
+def capacity_row_upper(p: ModelInputs, key: tuple) -> float:
+    """Supplier_Capacity_Constraint[s, c, k, group, d]'s right-hand side: capacity x availability."""
+    return p.supplier_capacity[key[1:3]] * p.supply_rows[key]
 
 
 def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, t: int):

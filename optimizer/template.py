@@ -1,0 +1,101 @@
+"""One scenario's LP derived from another's of the same structure, without building it in Pyomo.
+
+Scenario LPs with the same structure (the same supplier-capacity rows, i.e. the same ban groups)
+differ only in the numbers the scenario-keyed inputs feed: supplier-capacity right-hand sides,
+demand, the restraint and shortfall bounds, closed routes, and the costs of scenario columns.
+SCENARIO_NUMBERS lists those with the very functions the blocks build them with, so a derived LP
+is the LP the blocks would build (tests/test_decompose.py compares the two array by array).
+The scenario decomposition builds one Pyomo model per structure and derives the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import highspy
+import numpy as np
+
+from .inputs import ModelInputs
+from .layout import MISSING, Family, LPLayout
+from .model import build_model
+from .model import market, supply
+from .model.costs import COST_TERMS
+from .solve import CompiledLP
+
+# (rows or columns, component, which bound(s), value(inputs, key); None = no bound)
+SCENARIO_NUMBERS = (
+    ("rows", "Supplier_Capacity_Constraint", "upper", supply.capacity_row_upper),
+    ("rows", "Market_Balance_Constraint", "both", market.balance_rhs),
+    ("columns", "Restraint", "upper", market.restraint_upper),
+    ("columns", "Shortfall", "upper", market.shortfall_upper),
+    ("columns", "Import", "upper", supply.import_upper),
+)
+
+
+def structure(p: ModelInputs) -> frozenset:
+    """What makes a one-scenario LP's structure: its supplier-capacity rows, scenario aside."""
+    return frozenset(key[1:] for key in p.supply_rows)
+
+
+@dataclass
+class ScenarioTemplate:
+    """A one-scenario, risk-neutral LP built and compiled once; its scenario's name is `scenario`."""
+
+    scenario: str
+    compiled: CompiledLP
+    layout: LPLayout
+
+    @classmethod
+    def build(cls, p: ModelInputs) -> "ScenarioTemplate":
+        if len(p.scenarios) != 1 or p.cvar_weight:
+            raise ValueError("a scenario template is built from one risk-neutral scenario")
+        model = build_model(p)
+        compiled = CompiledLP.from_model(model)
+        return cls(p.scenarios[0], compiled, LPLayout.of(model, compiled))
+
+    def layout_for(self, scenario: str) -> LPLayout:
+        """The template's layout with its scenario's name replaced by `scenario`."""
+        return LPLayout({name: self._renamed(f, scenario) for name, f in self.layout.columns.items()},
+                        {name: self._renamed(f, scenario) for name, f in self.layout.rows.items()})
+
+    def _renamed(self, family: Family, scenario: str) -> Family:
+        keys = family.keys
+        if not keys or not isinstance(keys[0], tuple) or keys[0][0] != self.scenario:
+            return family  # first-stage components are the same in every scenario
+        return Family([(scenario,) + key[1:] for key in keys], family.positions)
+
+    def lp_for(self, p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
+        """The LP of the one scenario in `p` (same structure as the template), and its layout."""
+        (scenario,) = p.scenarios
+        layout = self.layout_for(scenario)
+        t = self.compiled
+        lp = replace(t, col_cost=t.col_cost.copy(), col_lower=t.col_lower.copy(), col_upper=t.col_upper.copy(),
+                     row_lower=t.row_lower.copy(), row_upper=t.row_upper.copy())
+        for kind, name, bound, value in SCENARIO_NUMBERS:
+            family = getattr(layout, kind).get(name)
+            if family is None:
+                continue
+            present = family.positions != MISSING
+            at = family.positions[present]
+            numbers = np.array([value(p, key) for key, keep in zip(family.keys, present) if keep], dtype=float)
+            numbers[np.isnan(numbers)] = highspy.kHighsInf  # a bound of None: none
+            lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
+            upper[at] = numbers
+            if bound == "both":
+                lower[at] = numbers
+        _scenario_costs(lp, layout, p, scenario)
+        return lp, layout
+
+
+def _scenario_costs(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str) -> None:
+    """cost of a scenario column = probability x the sum of its cost terms (risk-neutral objective)."""
+    terms = [term for term in COST_TERMS if not term.first_stage]
+    for name in {term.variable for term in terms}:
+        family = layout.column(name)
+        lp.col_cost[family.positions[family.positions != MISSING]] = 0.0
+    for term in terms:
+        family = layout.column(term.variable)
+        present = family.positions != MISSING
+        keys = [key for key, keep in zip(family.keys, present) if keep]
+        lp.col_cost[family.positions[present]] += p.probability[scenario] * np.array(
+            term.coefficients(p, keys), dtype=float)
