@@ -95,7 +95,8 @@ def run(args) -> dict:
             _log(out["grid"][-1])
     if args.settings_size != "none":
         (months, scenarios), = parse_sizes(args.settings_size)
-        for name, options in SETTINGS.items():
+        for name in args.settings.split(","):
+            options = SETTINGS[name]
             task = {"kind": "setting", "setting": name, "highs_options": options, "months": months,
                     "scenarios": scenarios, "seed": args.seed}
             out["settings"].append(measure(task, args.settings_timeout))
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"sizes {QUICK_SIZES}; settings at 60x10, re-solve at ui, 24x1 and 60x10")
     parser.add_argument("--seed", type=int, default=0, help="scenario generator seed")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per grid or re-solve process")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help="HiGHS settings to measure")
     parser.add_argument("--settings-timeout", type=float, default=600.0,
                         help="seconds per HiGHS-settings process (a slow setting is reported as a timeout)")
     parser.add_argument("--json", default="bench_results.json", help="where to write the figures")
