@@ -24,6 +24,7 @@ class Family:
     keys: list
     positions: np.ndarray
     _lookup: dict | None = field(default=None, repr=False)
+    _by_first: dict | None = field(default=None, repr=False)
 
     def take(self, array: np.ndarray, missing: float = 0.0) -> np.ndarray:
         """array[position] per key (missing where the compiler left the key out)."""
@@ -31,6 +32,16 @@ class Family:
         present = self.positions != MISSING
         out[present] = np.asarray(array)[self.positions[present]]
         return out
+
+    def indices_of(self, first) -> np.ndarray:
+        """Indices (into keys) of the keys that start with `first` (e.g. one scenario's) and are in the LP."""
+        if self._by_first is None:
+            groups: dict = {}
+            for i, (key, position) in enumerate(zip(self.keys, self.positions.tolist())):
+                if position != MISSING and isinstance(key, tuple):
+                    groups.setdefault(key[0], []).append(i)
+            self._by_first = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+        return self._by_first.get(first, np.zeros(0, dtype=np.int64))
 
     def position_of(self, key) -> int:
         if self._lookup is None:

@@ -119,17 +119,21 @@ def _stock_trajectory(x: _Solved, p: ModelInputs) -> pd.DataFrame:
 
 def _flows(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     values, keys = x.values("Import"), x.keys("Import")
-    rows = []
-    for i in np.flatnonzero(values > NONZERO_T):
-        s, r, t = keys[i]
-        route = p.routes[r]
-        usd = USD_PER_MODEL_MONEY / p.tonnes_per_unit[route.commodity]
-        rows.append((s, route.commodity, route.supplier, r, route.member, t - route.lead_months, t,
-                     values[i] * p.tonnes_per_unit[route.commodity], p.import_price[(s, r, t)] * usd,
-                     route.freight * usd, ";".join(route.chokepoints)))
-    return pd.DataFrame(rows, columns=["scenario", "commodity", "supplier", "route", "member",
-                                       "departure_month", "arrival_month", "quantity_t",
-                                       "price_usd_per_t", "freight_usd_per_t", "chokepoints"])
+    moving = np.flatnonzero(values > NONZERO_T)
+    used = [keys[i] for i in moving]
+    route = {r: (y.commodity, y.supplier, y.member, y.lead_months, y.freight, ";".join(y.chokepoints),
+                 p.tonnes_per_unit[y.commodity]) for r, y in p.routes.items()}
+    info = [route[k[1]] for k in used]
+    tonnes = np.array([i[6] for i in info], dtype=float)
+    arrival = np.array([k[2] for k in used], dtype=int)
+    return pd.DataFrame({
+        "scenario": [k[0] for k in used], "commodity": [i[0] for i in info], "supplier": [i[1] for i in info],
+        "route": [k[1] for k in used], "member": [i[2] for i in info],
+        "departure_month": arrival - np.array([i[3] for i in info], dtype=int), "arrival_month": arrival,
+        "quantity_t": values[moving] * tonnes,
+        "price_usd_per_t": np.array([p.import_price[k] for k in used], dtype=float) * USD_PER_MODEL_MONEY / tonnes,
+        "freight_usd_per_t": np.array([i[4] for i in info], dtype=float) * USD_PER_MODEL_MONEY / tonnes,
+        "chokepoints": [i[5] for i in info]})
 
 
 def _transfers(x: _Solved, p: ModelInputs) -> pd.DataFrame:
@@ -165,14 +169,19 @@ def _shortfalls(x: _Solved, p: ModelInputs) -> pd.DataFrame:
 def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     """Cost by stage, item, commodity and scenario (first-stage rows have an empty scenario),
     priced with the objective's own terms."""
+    groups = [(c, s) for c in p.commodities for s in [""] + p.scenarios]
+    code = {group: n for n, group in enumerate(groups)}
     total = {}
     for term in COST_TERMS:
         values, keys = x.values(term.variable), x.keys(term.variable)
         used = [keys[i] for i in np.flatnonzero(values)]
         amounts = values[values != 0] * np.array(term.coefficients(p, used), dtype=float)
-        for key, c, amount in zip(used, term.commodity_of(p, used), amounts):
-            group = (term.item, c, "" if term.first_stage else key[0])
-            total[group] = total.get(group, 0.0) + amount
+        scenarios = [""] * len(used) if term.first_stage else [k[0] for k in used]
+        at = np.fromiter((code[g] for g in zip(term.commodity_of(p, used), scenarios)), dtype=np.int64,
+                         count=len(used))
+        sums = np.bincount(at, weights=amounts, minlength=len(groups))
+        for (c, s), amount in zip(groups, sums):
+            total[(term.item, c, s)] = total.get((term.item, c, s), 0.0) + amount
     rows = [("first_stage", item, c, "", 1.0, total.get((item, c, ""), 0.0) / MODEL_MONEY_PER_MUSD)
             for c in p.commodities for item in FIRST_STAGE_ITEMS]
     rows += [("scenario", item, c, s, p.probability[s], total.get((item, c, s), 0.0) / MODEL_MONEY_PER_MUSD)

@@ -5,7 +5,8 @@ differ only in the numbers the scenario-keyed inputs feed: supplier-capacity rig
 demand, the restraint and shortfall bounds, closed routes, and the costs of scenario columns.
 SCENARIO_NUMBERS lists those with the very functions the blocks build them with, so a derived LP
 is the LP the blocks would build (tests/test_decompose.py compares the two array by array).
-The scenario decomposition builds one Pyomo model per structure and derives the rest.
+The scenario decomposition builds one Pyomo model per structure and derives the rest; the warm
+re-solve writes an edited scenario's numbers straight into the LP HiGHS holds.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import highspy
 import numpy as np
 
 from .inputs import ModelInputs
-from .layout import MISSING, Family, LPLayout
-from .model import build_model
-from .model import market, supply
+from .layout import Family, LPLayout
+from .model import build_model, market, supply
 from .model.costs import COST_TERMS
 from .solve import CompiledLP
 
@@ -35,6 +35,22 @@ SCENARIO_NUMBERS = (
 def structure(p: ModelInputs) -> frozenset:
     """What makes a one-scenario LP's structure: its supplier-capacity rows, scenario aside."""
     return frozenset(key[1:] for key in p.supply_rows)
+
+
+def structures(p: ModelInputs) -> dict[str, frozenset]:
+    """structure() of each scenario of `p`."""
+    rows = {s: [] for s in p.scenarios}
+    for key in p.supply_rows:
+        rows[key[0]].append(key[1:])
+    return {s: frozenset(keys) for s, keys in rows.items()}
+
+
+def index_by_scenario(layout: LPLayout) -> None:
+    """Index by scenario the families write_scenario_numbers reads, ahead of the first edit."""
+    for kind, name, _, _ in SCENARIO_NUMBERS:
+        getattr(layout, kind).get(name, Family([], np.zeros(0, dtype=np.int64))).indices_of(None)
+    for term in COST_TERMS:
+        layout.column(term.variable).indices_of(None)
 
 
 @dataclass
@@ -71,31 +87,31 @@ class ScenarioTemplate:
         t = self.compiled
         lp = replace(t, col_cost=t.col_cost.copy(), col_lower=t.col_lower.copy(), col_upper=t.col_upper.copy(),
                      row_lower=t.row_lower.copy(), row_upper=t.row_upper.copy())
-        for kind, name, bound, value in SCENARIO_NUMBERS:
-            family = getattr(layout, kind).get(name)
-            if family is None:
-                continue
-            present = family.positions != MISSING
-            at = family.positions[present]
-            numbers = np.array([value(p, key) for key, keep in zip(family.keys, present) if keep], dtype=float)
-            numbers[np.isnan(numbers)] = highspy.kHighsInf  # a bound of None: none
-            lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
-            upper[at] = numbers
-            if bound == "both":
-                lower[at] = numbers
-        _scenario_costs(lp, layout, p, scenario)
+        write_scenario_numbers(lp, layout, p, scenario)
         return lp, layout
 
 
-def _scenario_costs(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str) -> None:
-    """cost of a scenario column = probability x the sum of its cost terms (risk-neutral objective)."""
+def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str) -> None:
+    """Write scenario `scenario`'s numbers (SCENARIO_NUMBERS and its columns' costs, probability x
+    the sum of their cost terms: the risk-neutral objective) from `p` into the LP's arrays."""
+    for kind, name, bound, value in SCENARIO_NUMBERS:
+        family = getattr(layout, kind).get(name)
+        if family is None:
+            continue
+        index = family.indices_of(scenario)
+        at = family.positions[index]
+        numbers = np.array([value(p, family.keys[i]) for i in index], dtype=float)
+        numbers[np.isnan(numbers)] = highspy.kHighsInf  # a bound of None: none
+        lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
+        upper[at] = numbers
+        if bound == "both":
+            lower[at] = numbers
     terms = [term for term in COST_TERMS if not term.first_stage]
     for name in {term.variable for term in terms}:
         family = layout.column(name)
-        lp.col_cost[family.positions[family.positions != MISSING]] = 0.0
+        lp.col_cost[family.positions[family.indices_of(scenario)]] = 0.0
     for term in terms:
         family = layout.column(term.variable)
-        present = family.positions != MISSING
-        keys = [key for key, keep in zip(family.keys, present) if keep]
-        lp.col_cost[family.positions[present]] += p.probability[scenario] * np.array(
-            term.coefficients(p, keys), dtype=float)
+        index = family.indices_of(scenario)
+        lp.col_cost[family.positions[index]] += p.probability[scenario] * np.array(
+            term.coefficients(p, [family.keys[i] for i in index]), dtype=float)

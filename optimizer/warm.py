@@ -4,7 +4,8 @@ WarmSolver keeps one coalition's LP in HiGHS. After an edit it finds the (scenar
 slices of the LP whose numbers changed (optimizer.inputs.changed_slices), builds and compiles the
 Pyomo model of those slices only, maps their rows and columns onto the LP HiGHS holds by
 component name and index, and sends only the numbers that differ; HiGHS restarts from its last
-basis (and skips presolve). An edit of scenario events rebuilds only that scenario's inputs. A
+basis (and skips presolve). An edit of scenario events alone rebuilds only that scenario's inputs
+and writes its numbers straight into the held LP (optimizer.template), without Pyomo. A
 change of structure (another horizon, a new ban group, a new route, a risk weight) rebuilds the
 whole model: sent as changes when the matrix pattern is unchanged, else solved cold.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -29,6 +30,7 @@ from .model import build_model
 from .run import HIGHS_OPTIONS, RunResult, Solution, resolved_options, run_coalitions, solution_from
 from .scenarios import ScenarioSet
 from .solve import CompiledLP, new_highs, run_compiled
+from .template import index_by_scenario, structures, write_scenario_numbers
 
 
 @dataclass
@@ -44,13 +46,15 @@ class _Held:
     options: RunOptions
     scenarios: tuple  # the scenario set's scenarios (name, probability, events)
     capacity_share: dict | None
+    structure: dict  # scenario -> its supplier-capacity rows (optimizer.template.structures)
 
 
 class WarmSolver:
     """One coalition's LP kept in HiGHS between solves (joint mode by default).
 
     last_path says how the latest solve went: "cold" (new LP), "warm" (whole model rebuilt, its
-    changes sent) or "warm-slice" (only the changed slices rebuilt and sent)."""
+    changes sent), "warm-slice" (only the changed slices rebuilt and sent) or "warm-numbers"
+    (only scenario events changed: their numbers written into the held LP, no Pyomo build)."""
 
     def __init__(self, options: RunOptions = RunOptions(), members: list[str] | None = None, label: str = "joint"):
         self.options, self.members, self.label = options, members, label
@@ -68,10 +72,13 @@ class WarmSolver:
         options = resolved_options(scenario_set, options or self.options)
         members = list(self.members or case.members)
         fingerprint = case.fingerprint()
-        inputs = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
-        slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
-        if slices is None or not self._send_slices(inputs, slices):
-            self._send_model(inputs, options)
+        inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
+        if edited is not None and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
+            self._send_scenario_numbers(inputs, edited.scenarios)
+        else:
+            slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
+            if slices is None or not self._send_slices(inputs, slices):
+                self._send_model(inputs, options)
         held = self._held
         held.highs.setOptionValue("time_limit", float(options.time_limit_s or highspy.kHighsInf))
         held.inputs, held.fingerprint, held.options = inputs, fingerprint, options
@@ -81,18 +88,30 @@ class WarmSolver:
         return solution_from(held.layout, inputs, outcome, self.label, members, build_seconds)
 
     def _inputs(self, case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
-                fingerprint: str, capacity_share: dict | None) -> ModelInputs:
-        """The inputs of this solve; when only some scenarios' events changed, only those are rebuilt."""
+                fingerprint: str, capacity_share: dict | None) -> tuple[ModelInputs, ModelInputs | None]:
+        """The inputs of this solve, and, if nothing but some scenarios' events changed, the
+        inputs of those scenarios alone (else None): then only those are rebuilt."""
         held = self._held
         same_data = (held is not None and held.fingerprint == fingerprint and held.options == options
                      and held.capacity_share == capacity_share and list(held.inputs.members) == members
                      and [s.name for s in held.scenarios] == [s.name for s in scenario_set.scenarios])
         if not same_data:
-            return build_inputs(case, scenario_set, options, members, capacity_share)
-        edited = tuple(s for s, old in zip(scenario_set.scenarios, held.scenarios) if s != old)
-        if not edited:
-            return held.inputs
-        return merge_scenarios(held.inputs, with_scenarios(held.inputs, case, edited))
+            return build_inputs(case, scenario_set, options, members, capacity_share), None
+        edited = with_scenarios(held.inputs, case, [s for s, old in zip(scenario_set.scenarios, held.scenarios)
+                                                    if s != old])
+        return merge_scenarios(held.inputs, edited), edited
+
+    def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str]) -> None:
+        """Only some scenarios' events changed and the LP's structure did not: their numbers are
+        written straight into a copy of the held arrays (optimizer.template) and the differences sent."""
+        held = self._held.compiled
+        new = replace(held, col_cost=held.col_cost.copy(), col_lower=held.col_lower.copy(),
+                      col_upper=held.col_upper.copy(), row_lower=held.row_lower.copy(),
+                      row_upper=held.row_upper.copy())
+        for scenario in scenarios:
+            write_scenario_numbers(new, self._held.layout, inputs, scenario)
+        self._send(np.arange(len(new.col_cost)), new, np.arange(len(new.row_lower)))
+        self.last_path = "warm-numbers"
 
     def _send_slices(self, inputs: ModelInputs, slices: set) -> bool:
         """Rebuild the changed slices and send their numbers; False if they do not fit the held LP."""
@@ -139,13 +158,15 @@ class WarmSolver:
             for k in np.flatnonzero(old != compiled.matrix.data):  # the same pattern: entries align
                 col = int(np.searchsorted(compiled.matrix.indptr, k, side="right") - 1)
                 held.highs.changeCoeff(int(compiled.matrix.indices[k]), col, float(compiled.matrix.data[k]))
-            held.compiled, held.layout = compiled, layout
+            held.compiled, held.layout, held.structure = compiled, layout, structures(inputs)
+            index_by_scenario(layout)
             self.last_path = "warm"
             return
         self.close()
         highs, log_path = new_highs(options.time_limit_s, HIGHS_OPTIONS)
         highs.passModel(compiled.lp)
-        self._held = _Held(highs, log_path, compiled, layout, inputs, "", options, (), None)
+        self._held = _Held(highs, log_path, compiled, layout, inputs, "", options, (), None, structures(inputs))
+        index_by_scenario(layout)
         self.last_path = "cold"
 
     def _send(self, cols: np.ndarray, part: CompiledLP, rows: np.ndarray) -> None:

@@ -79,8 +79,8 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
                            start_month=1, duration_months=4, severity=1.0)
     steps = [  # (label, case, scenario set, options, expected path of the joint LP)
         ("first solve", case, base, RunOptions(), "cold"),
-        ("ban added to one scenario", case, _with_event(base, 3, ban), RunOptions(), "warm-slice"),
-        ("closure added", case, _with_event(base, 1, closure), RunOptions(), "warm-slice"),
+        ("ban added to one scenario", case, _with_event(base, 3, ban), RunOptions(), "warm-numbers"),
+        ("closure added", case, _with_event(base, 1, closure), RunOptions(), "warm-numbers"),
         ("supplier price edited", _edited(case, "suppliers", {"commodity": "graphite", "supplier": "china"},
                                           {"price_usd_per_t": 900.0}), base, RunOptions(), "warm-slice"),
         ("release share edited (a matrix coefficient)",
@@ -90,7 +90,7 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
                                   {"demand_t_per_year": 150.0}), base, RunOptions(), "warm-slice"),
         ("ban on a new member group", case, _with_event(base, 2, japan_only), RunOptions(), "cold"),
         ("back to the base set", case, base, RunOptions(), "cold"),
-        ("nothing changed", case, base, RunOptions(), "warm-slice"),
+        ("nothing changed", case, base, RunOptions(), "warm-numbers"),
         ("floors on", case, base, RunOptions(cover_floors=True), "cold"),
     ]
     runner = WarmRunner()

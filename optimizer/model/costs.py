@@ -1,8 +1,8 @@
 """The cost items of the objective, declared once as (item, variable, coefficient) terms.
 
-The Pyomo expressions First_Stage_Cost and Scenario_Cost are built from these terms, and the
-result tables price a solution's column values with the same terms, so a cost can never be
-computed two ways.
+The Pyomo expressions First_Stage_Cost and Scenario_Cost are built from these terms, the result
+tables price a solution's column values with them, and the scenario decomposition sets derived
+scenario LPs' costs from them (optimizer/template.py), so a cost is never written twice.
 """
 
 from __future__ import annotations
