@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,16 +78,18 @@ def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> 
 @click.option("--floors/--no-floors", default=False, show_default=True,
               help="Enforce the days-of-cover targets of stockpiles.csv on the starting stock.")
 @click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds HiGHS may spend on each LP.")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the machine's cores",
+              help="Worker processes for the scenario LPs of a decomposed solve (sets of 16 scenarios or more).")
 @data_option
 @scenario_dir_option
 def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,
-          horizon: int | None, floors: bool, time_limit: float | None, data_dir: Path,
+          horizon: int | None, floors: bool, time_limit: float | None, workers: int, data_dir: Path,
           scenario_dir: Path) -> None:
     """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file).
 
     Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
     case, sets = _load_inputs(data_dir, scenario_dir, scenarios)
-    options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit)
+    options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit, workers=workers)
     results = []
     for scenario_set in sets:
         if not as_json:

@@ -166,6 +166,7 @@ class ScenarioGroup:
 
     def __init__(self, inputs: list[ModelInputs], probabilities: list[float], keys: list, options: dict):
         self.subs: list[ScenarioLP] = []
+        self.last_x: np.ndarray | None = None  # the first stage the scenario LPs were last solved at
         templates = {}  # structure -> ScenarioTemplate: one Pyomo model per structure, not per scenario
         try:
             for sub, prob in zip(inputs, probabilities):
@@ -175,13 +176,17 @@ class ScenarioGroup:
             raise
 
     def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        self.last_x = x.copy()
         return [_evaluate(sub, x) for sub in self.subs]
 
     def finish(self, x: np.ndarray) -> list[ScenarioResult]:
-        """Solve every scenario at the final first stage and extract its result tables."""
+        """Solve every scenario at the final first stage (unless it was the last one evaluated:
+        the scenario LPs hold its solutions) and extract its result tables."""
         results = []
+        again = self.last_x is None or not np.array_equal(x, self.last_x)
         for sub in self.subs:
-            _evaluate(sub, x)
+            if again:
+                _evaluate(sub, x)
             outcome = read_outcome(sub.highs, sub.log_path)
             results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.inputs, sub.layout, outcome),
                                           log_warnings(sub.log_path), sub.layout.size("columns"),

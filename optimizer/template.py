@@ -78,7 +78,9 @@ class ScenarioTemplate:
         keys = family.keys
         if not keys or not isinstance(keys[0], tuple) or keys[0][0] != self.scenario:
             return family  # first-stage components are the same in every scenario
-        return Family([(scenario,) + key[1:] for key in keys], family.positions)
+        # every key is the one scenario's: its index by scenario is the template's, renamed
+        return Family([(scenario,) + key[1:] for key in keys], family.positions,
+                      _by_first={scenario: family.indices_of(self.scenario)})
 
     def lp_for(self, p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
         """The LP of the one scenario in `p` (same structure as the template), and its layout."""

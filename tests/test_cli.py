@@ -111,3 +111,10 @@ def test_coop_json_and_output_folder(tmp_path):
 def test_coop_rejects_bad_risk_weights():
     result = run("coop", "baseline", "--risk-weights", "0,2")
     assert result.exit_code == 1 and "between 0 and 1" in result.stderr
+
+
+def test_workers_option_is_checked():
+    """--workers takes a positive count; 0 is a usage error (exit 1, not a traceback)."""
+    assert run("solve", "baseline", "--workers", "0").exit_code == 1
+    result = run("solve", "baseline", "--json", "--horizon", "3", "--workers", "1")
+    assert result.exit_code == 0 and json.loads(result.stdout)["status"] == "optimal"

@@ -122,3 +122,15 @@ def test_slices_cover_exactly_what_an_edit_changes():
     assert changed_slices(before, build_inputs(priced, base, RunOptions(horizon_months=24))) == {
         (s.name, "graphite") for s in base.scenarios}
     assert changed_slices(before, build_inputs(case, base, RunOptions(horizon_months=12))) is None
+
+
+def test_changed_slices_knows_every_input():
+    """changed_slices decides what a warm re-solve sends: every ModelInputs field must be one it
+    compares, so a new field cannot be edited without the LP hearing of it."""
+    from dataclasses import fields
+
+    from optimizer.inputs import _KEYED_BY_COMMODITY, SCENARIO_KEYED, ModelInputs
+
+    compared = {"members", "commodities", "months", "scenarios", "probability", "routes", "transfers", "swaps",
+                "cvar_weight", "cvar_level"} | set(SCENARIO_KEYED) | set(_KEYED_BY_COMMODITY)
+    assert {f.name for f in fields(ModelInputs)} == compared
