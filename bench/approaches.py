@@ -11,9 +11,9 @@ previous step returned:
   standard-form compiler (optimizer.solve.CompiledLP) and passModel, then the result tables from
   HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
 - ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped; one Pyomo model
-  per scenario structure, the other scenario LPs derived from it by optimizer.template), the route
-  solve_case takes from 16 scenarios on. ``pyomo-decomposed-2w``: the same with two worker
-  processes (RunOptions(workers=2)).
+  for the whole set, the scenario LPs derived from it by optimizer.template), the route solve_case
+  takes from 16 scenarios on. ``pyomo-decomposed-2w``: the same with two worker processes
+  (RunOptions(workers=2)).
 - ``pyomo-contrib``: the same model through pyomo.contrib.solver's persistent Highs, the project's
   solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and loading).
 - ``pyomo-compiler``: the same Pyomo model, handed to HiGHS through Pyomo's

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,8 +77,9 @@ def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> 
 @click.option("--floors/--no-floors", default=False, show_default=True,
               help="Enforce the days-of-cover targets of stockpiles.csv on the starting stock.")
 @click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds HiGHS may spend on each LP.")
-@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="the machine's cores",
-              help="Worker processes for the scenario LPs of a decomposed solve (sets of 16 scenarios or more).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for the scenario LPs of a decomposed solve (sets of 16 scenarios or "
+                   "more); more than one pays only for very large sets (bench/README.md).")
 @data_option
 @scenario_dir_option
 def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,

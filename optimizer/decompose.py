@@ -5,8 +5,9 @@ scenario's LP is independent once it is fixed. A master LP chooses the first sta
 theta_s >= F_s(x_k) + g_k (x - x_k), where F_s(x) is scenario s's total cost (first stage included)
 with x fixed and g_k its gradient (the reduced costs of the fixed first-stage columns). Each
 scenario's LP stays in its own HiGHS instance and is re-solved warm as x moves. The loop stops when
-the best plan found is within a relative gap of the master's lower bound. Only one Pyomo model is
-built per scenario structure (optimizer.template); the other scenarios' LPs are derived from it.
+the best plan found is within a relative gap of the master's lower bound. Every scenario LP is
+given one structure (_with_every_group_row), so one Pyomo model is built and the other scenarios'
+LPs are derived from it (optimizer.template).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class ScenarioLP:
     highs: highspy.Highs
     log_path: str
     first_cols: np.ndarray  # column of each first-stage variable, in `keys` order
+    structure: frozenset  # scenario LPs of one structure have the same columns and rows
+    solved: bool = False
 
 
 def _split_by_scenario(p: ModelInputs) -> dict[str, ModelInputs]:
@@ -73,7 +76,7 @@ def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: d
     first_cols = np.array([layout.column(name).position_of((c, m)) for name, c, m in keys], dtype=np.int32)
     highs, log_path = new_highs(None, options)
     highs.passModel(compiled.lp)
-    return ScenarioLP(sub.scenarios[0], probability, sub, layout, highs, log_path, first_cols)
+    return ScenarioLP(sub.scenarios[0], probability, sub, layout, highs, log_path, first_cols, structure(sub))
 
 
 def _evaluate(sub: ScenarioLP, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -176,8 +179,18 @@ class ScenarioGroup:
             raise
 
     def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        """Every scenario at x. A scenario solved for the first time starts from the optimal basis
+        of the last scenario of its structure: their LPs differ only in some numbers."""
         self.last_x = x.copy()
-        return [_evaluate(sub, x) for sub in self.subs]
+        out, bases = [], {}
+        for sub in self.subs:
+            if not sub.solved and sub.structure in bases:
+                sub.highs.setBasis(bases[sub.structure])
+            out.append(_evaluate(sub, x))
+            if not sub.solved:
+                bases[sub.structure] = sub.highs.getBasis()
+                sub.solved = True
+        return out
 
     def finish(self, x: np.ndarray) -> list[ScenarioResult]:
         """Solve every scenario at the final first stage (unless it was the last one evaluated:
@@ -267,9 +280,22 @@ class _Workers:
             connection.close()
 
 
+def _with_every_group_row(subs: dict[str, ModelInputs]) -> dict[str, ModelInputs]:
+    """Give each scenario LP the supplier-capacity rows of every member group that any scenario's
+    ban singles out, at full capacity where its own scenario has no such ban. Such a row is implied
+    by the coalition's row for the same supplier and month (whose right-hand side is at most full
+    capacity and whose sum holds the group's imports and more), so no optimum changes; but every
+    scenario LP then has one structure, and one Pyomo model serves them all (optimizer.template)."""
+    every = frozenset().union(*(structure(sub) for sub in subs.values()))
+    for s, sub in subs.items():
+        for key in every - structure(sub):
+            sub.supply_rows[(s, *key)] = 1.0
+    return subs
+
+
 def _groups(p: ModelInputs, workers: int) -> list[tuple[list, list]]:
     """Scenarios dealt round-robin to the workers, keeping the scenarios' order within each."""
-    split = list(_split_by_scenario(p).values())
+    split = list(_with_every_group_row(_split_by_scenario(p)).values())
     return [(split[w::workers], [p.probability[s.scenarios[0]] for s in split[w::workers]])
             for w in range(workers) if split[w::workers]]
 
