@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from .inputs import SCENARIO_KEYED, ModelInputs
-from .layout import LPLayout
 from .results import extract_tables
 from .solve import SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
 from .template import ScenarioTemplate, structure
@@ -40,7 +39,7 @@ class ScenarioLP:
     name: str
     probability: float
     inputs: ModelInputs  # this scenario alone, probability 1
-    layout: LPLayout
+    template: ScenarioTemplate  # its layout, renamed, is this LP's
     highs: highspy.Highs
     log_path: str
     first_cols: np.ndarray  # column of each first-stage variable, in `keys` order
@@ -69,14 +68,14 @@ def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
 def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: dict,
                     templates: dict) -> ScenarioLP:
     """The scenario's LP, derived from the template of its structure (built on first use)."""
-    template = templates.get(structure(sub))
+    shape = structure(sub)
+    template = templates.get(shape)
     if template is None:
-        template = templates[structure(sub)] = ScenarioTemplate.build(sub)
-    compiled, layout = template.lp_for(sub)
-    first_cols = np.array([layout.column(name).position_of((c, m)) for name, c, m in keys], dtype=np.int32)
+        template = templates[shape] = ScenarioTemplate.build(sub)
+    first_cols = np.array([template.layout.column(name).position_of((c, m)) for name, c, m in keys], dtype=np.int32)
     highs, log_path = new_highs(None, options)
-    highs.passModel(compiled.lp)
-    return ScenarioLP(sub.scenarios[0], probability, sub, layout, highs, log_path, first_cols, structure(sub))
+    template.lp_for(sub).pass_to(highs)
+    return ScenarioLP(sub.scenarios[0], probability, sub, template, highs, log_path, first_cols, shape)
 
 
 def _evaluate(sub: ScenarioLP, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -201,9 +200,9 @@ class ScenarioGroup:
             if again:
                 _evaluate(sub, x)
             outcome = read_outcome(sub.highs, sub.log_path)
-            results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.inputs, sub.layout, outcome),
-                                          log_warnings(sub.log_path), sub.layout.size("columns"),
-                                          sub.layout.size("rows")))
+            layout = sub.template.layout_for(sub.name)
+            results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.inputs, layout, outcome),
+                                          log_warnings(sub.log_path), layout.size("columns"), layout.size("rows")))
         return results
 
     def close(self) -> None:

@@ -91,9 +91,8 @@ class CompiledLP:
             row_lower=np.where(kind == 1, -inf, rhs), row_upper=np.where(kind == -1, inf, rhs),
             matrix=A, offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0)
 
-    @property
-    def lp(self) -> highspy.HighsLp:
-        """The LP as HiGHS takes it in one passModel call."""
+    def pass_to(self, highs: highspy.Highs) -> None:
+        """Hand the LP to HiGHS in one passModel call."""
         lp = highspy.HighsLp()
         lp.num_row_, lp.num_col_ = self.matrix.shape
         lp.col_cost_, lp.offset_ = self.col_cost, self.offset
@@ -103,7 +102,7 @@ class CompiledLP:
         lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32, copy=False)
         lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32, copy=False)
         lp.a_matrix_.value_ = self.matrix.data.astype(float, copy=False)
-        return lp
+        highs.passModel(lp)
 
 
 def solve_compiled(compiled: CompiledLP, time_limit_s: float | None = None,
@@ -112,7 +111,7 @@ def solve_compiled(compiled: CompiledLP, time_limit_s: float | None = None,
     started = time.perf_counter()
     highs, log_path = new_highs(time_limit_s, highs_options)
     try:
-        highs.passModel(compiled.lp)
+        compiled.pass_to(highs)
         passed_at = time.perf_counter()
         outcome = run_compiled(highs, log_path)
     finally:

@@ -58,6 +58,7 @@ class ScenarioTemplate:
     """A one-scenario, risk-neutral LP built and compiled once; its scenario's name is `scenario`."""
 
     scenario: str
+    probability: float  # the one the template's costs are written with
     compiled: CompiledLP
     layout: LPLayout
 
@@ -67,7 +68,7 @@ class ScenarioTemplate:
             raise ValueError("a scenario template is built from one risk-neutral scenario")
         model = build_model(p)
         compiled = CompiledLP.from_model(model)
-        return cls(p.scenarios[0], compiled, LPLayout.of(model, compiled))
+        return cls(p.scenarios[0], p.probability[p.scenarios[0]], compiled, LPLayout.of(model, compiled))
 
     def layout_for(self, scenario: str) -> LPLayout:
         """The template's layout with its scenario's name replaced by `scenario`."""
@@ -82,38 +83,49 @@ class ScenarioTemplate:
         return Family([(scenario,) + key[1:] for key in keys], family.positions,
                       _by_first={scenario: family.indices_of(self.scenario)})
 
-    def lp_for(self, p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
-        """The LP of the one scenario in `p` (same structure as the template), and its layout."""
+    def lp_for(self, p: ModelInputs) -> CompiledLP:
+        """The LP of the one scenario in `p` (same structure as the template); its layout is
+        layout_for(that scenario)."""
         (scenario,) = p.scenarios
-        layout = self.layout_for(scenario)
         t = self.compiled
         lp = replace(t, col_cost=t.col_cost.copy(), col_lower=t.col_lower.copy(), col_upper=t.col_upper.copy(),
                      row_lower=t.row_lower.copy(), row_upper=t.row_upper.copy())
-        write_scenario_numbers(lp, layout, p, scenario)
-        return lp, layout
+        write_scenario_numbers(lp, self.layout, p, scenario, self.scenario, self.probability)
+        return lp
 
 
-def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str) -> None:
+def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str,
+                           named: str | None = None, old_probability: float | None = None) -> None:
     """Write scenario `scenario`'s numbers (SCENARIO_NUMBERS and its columns' costs, probability x
-    the sum of their cost terms: the risk-neutral objective) from `p` into the LP's arrays."""
+    the sum of their cost terms: the risk-neutral objective) from `p` into the LP's arrays.
+
+    named: the scenario name the layout's keys carry, if not `scenario` (a template's layout).
+    old_probability: the probability the LP's costs were written with; if it is the scenario's,
+    only the costs of columns with a term that varies by scenario are rewritten."""
+    def keys_of(family: Family, index: np.ndarray) -> list:
+        keys = [family.keys[i] for i in index]
+        return keys if named in (None, scenario) else [(scenario, *key[1:]) for key in keys]
+
     for kind, name, bound, value in SCENARIO_NUMBERS:
         family = getattr(layout, kind).get(name)
         if family is None:
             continue
-        index = family.indices_of(scenario)
-        at = family.positions[index]
-        numbers = np.array([value(p, family.keys[i]) for i in index], dtype=float)
+        index = family.indices_of(named or scenario)
+        numbers = np.array([value(p, key) for key in keys_of(family, index)], dtype=float)
         numbers[np.isnan(numbers)] = highspy.kHighsInf  # a bound of None: none
         lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
-        upper[at] = numbers
+        upper[family.positions[index]] = numbers
         if bound == "both":
-            lower[at] = numbers
+            lower[family.positions[index]] = numbers
     terms = [term for term in COST_TERMS if not term.first_stage]
-    for name in {term.variable for term in terms}:
+    rewrite = {term.variable for term in terms
+               if old_probability != p.probability[scenario] or term.varies_by_scenario}
+    for name in rewrite:
         family = layout.column(name)
-        lp.col_cost[family.positions[family.indices_of(scenario)]] = 0.0
+        lp.col_cost[family.positions[family.indices_of(named or scenario)]] = 0.0
     for term in terms:
-        family = layout.column(term.variable)
-        index = family.indices_of(scenario)
-        lp.col_cost[family.positions[index]] += p.probability[scenario] * np.array(
-            term.coefficients(p, [family.keys[i] for i in index]), dtype=float)
+        if term.variable in rewrite:
+            family = layout.column(term.variable)
+            index = family.indices_of(named or scenario)
+            lp.col_cost[family.positions[index]] += p.probability[scenario] * np.array(
+                term.coefficients(p, keys_of(family, index)), dtype=float)

@@ -109,7 +109,8 @@ class WarmSolver:
                       col_upper=held.col_upper.copy(), row_lower=held.row_lower.copy(),
                       row_upper=held.row_upper.copy())
         for scenario in scenarios:
-            write_scenario_numbers(new, self._held.layout, inputs, scenario)
+            write_scenario_numbers(new, self._held.layout, inputs, scenario,
+                                   old_probability=self._held.inputs.probability[scenario])
         self._send(np.arange(len(new.col_cost)), new, np.arange(len(new.row_lower)))
         self.last_path = "warm-numbers"
 
@@ -164,7 +165,7 @@ class WarmSolver:
             return
         self.close()
         highs, log_path = new_highs(options.time_limit_s, HIGHS_OPTIONS)
-        highs.passModel(compiled.lp)
+        compiled.pass_to(highs)
         self._held = _Held(highs, log_path, compiled, layout, inputs, "", options, (), None, structures(inputs))
         index_by_scenario(layout)
         self.last_path = "cold"

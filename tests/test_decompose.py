@@ -69,7 +69,7 @@ def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
     templates = {}
     for sub in subs.values():
         template = templates.setdefault(structure(sub), ScenarioTemplate.build(sub))
-        derived, layout = template.lp_for(sub)
+        derived, layout = template.lp_for(sub), template.layout_for(sub.scenarios[0])
         direct = ScenarioTemplate.build(sub)
         for kind in ("columns", "rows"):
             for name, family in getattr(direct.layout, kind).items():

@@ -47,6 +47,7 @@ class CostTerm:
     coefficients: Callable[[ModelInputs, list], list[float]]  # k$ per model unit, one per key
     first_stage: bool = False  # keyed (c, m); scenario terms are keyed (s, c, ...) unless noted
     commodities: Callable[[ModelInputs, list], list[str]] | None = None  # default: key[0] or key[1]
+    varies_by_scenario: bool = False  # its coefficients read scenario-keyed inputs (e.g. import prices)
 
     def commodity_of(self, p: ModelInputs, keys: list) -> list[str]:
         if self.commodities is not None:
@@ -61,7 +62,7 @@ COST_TERMS = (
     CostTerm("holding", "Initial_Stock", lambda p, keys: [p.holding_cost[k[0]] * p.horizon for k in keys],
              first_stage=True),
     CostTerm("procurement", "Import", lambda p, keys: [p.import_price[k] for k in keys],
-             commodities=_route_commodity),
+             commodities=_route_commodity, varies_by_scenario=True),
     CostTerm("freight", "Import", lambda p, keys: [p.routes[k[1]].freight for k in keys],
              commodities=_route_commodity),
     CostTerm("extra_holding", "Stock_Above_Initial", _per_commodity("holding_cost", 1)),
