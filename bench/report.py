@@ -146,7 +146,10 @@ def targets(summary: dict) -> list[dict]:
     add("core total / HiGHS default solve on lp-matrix at 120x50",
         _ratio(core.get("total_s"), default.get("seconds")), 0.4)
     decomposed = _at(rows, "pyomo-decomposed", TARGET_SIZE)
-    add("core by decomposition (solve_case from 16 scenarios): total / HiGHS default at 120x50",
+    add("core by decomposition (solve_case from 16 scenarios): overhead / linopy overhead at 120x50",
+        _ratio(decomposed.get("overhead_s"), lin.get("overhead_s")), 5.0)
+    add("core by decomposition: overhead share of its total at 120x50", decomposed.get("overhead_share_of_total"), 0.10)
+    add("core by decomposition: total / HiGHS default at 120x50",
         _ratio(decomposed.get("total_s"), default.get("seconds")), 0.4)
     two = _at(rows, "pyomo-decomposed-2w", TARGET_SIZE)
     if two:
