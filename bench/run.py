@@ -36,8 +36,8 @@ UI_DEFAULT = {"months": 24, "scenarios": 8, "shipped": "stochastic"}  # the plan
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
-    """'24x1,120x50' -> [(24, 1), (120, 50)] as (months, scenarios)."""
-    return [tuple(int(x) for x in item.lower().split("x")) for item in text.split(",") if item]
+    """'24x1,120x50' -> [(24, 1), (120, 50)] as (months, scenarios); 'none' -> []."""
+    return [tuple(int(x) for x in item.lower().split("x")) for item in text.split(",") if item and item != "none"]
 
 
 def resolve_tasks(text: str, approaches: list[str], seed: int) -> list[dict]:
@@ -121,7 +121,7 @@ def merge(runs: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=None, help=f"months x scenarios, default {DEFAULT_SIZES}")
+    parser.add_argument("--sizes", default=None, help=f"months x scenarios, default {DEFAULT_SIZES}; 'none' to skip")
     parser.add_argument("--approaches", default=",".join(APPROACH_NAMES))
     parser.add_argument("--settings-size", default=None, help="size for the HiGHS settings (default 120x50; 'none' to skip)")
     parser.add_argument("--resolve-sizes", default=None,
