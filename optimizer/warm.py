@@ -54,7 +54,8 @@ class WarmSolver:
 
     last_path says how the latest solve went: "cold" (new LP), "warm" (whole model rebuilt, its
     changes sent), "warm-slice" (only the changed slices rebuilt and sent) or "warm-numbers"
-    (only scenario events changed: their numbers written into the held LP, no Pyomo build)."""
+    (only scenario events changed, risk-neutral objective: their numbers written into the held LP,
+    no Pyomo build)."""
 
     def __init__(self, options: RunOptions = RunOptions(), members: list[str] | None = None, label: str = "joint"):
         self.options, self.members, self.label = options, members, label
@@ -73,7 +74,8 @@ class WarmSolver:
         members = list(self.members or case.members)
         fingerprint = case.fingerprint()
         inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
-        if edited is not None and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
+        if edited is not None and not inputs.cvar_weight \
+                and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
             self._send_scenario_numbers(inputs, edited.scenarios)
         else:
             slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None

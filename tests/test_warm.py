@@ -134,3 +134,24 @@ def test_changed_slices_knows_every_input():
     compared = {"members", "commodities", "months", "scenarios", "probability", "routes", "transfers", "swaps",
                 "cvar_weight", "cvar_level"} | set(SCENARIO_KEYED) | set(_KEYED_BY_COMMODITY)
     assert {f.name for f in fields(ModelInputs)} == compared
+
+
+def test_risk_weighted_objective_takes_the_whole_model_path():
+    """With a CVaR weight every scenario's cost also sits in the risk rows, so neither the
+    scenario-numbers nor the slice path applies: the whole model is rebuilt and sent warm, and the
+    optimum equals a cold solve's."""
+    from optimizer.scenarios import ExportBan, load_scenario_set
+
+    case = load_case()
+    base = load_scenario_set("stochastic", case)
+    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
+                    duration_months=6, severity=0.8)
+    options = RunOptions(cvar_weight=0.5)
+    solver = WarmSolver(options)
+    solver.solve(case, base)
+    edited = _with_event(base, 3, ban)
+    warm = solver.solve(case, edited)
+    cold = solve_case(case, edited, "joint", options).joint
+    assert solver.last_path == "warm"
+    assert warm.optimal and warm.objective_musd == pytest.approx(cold.objective_musd, rel=1e-9)
+    solver.close()
