@@ -42,7 +42,7 @@ from optimizer.inputs import ModelInputs
 from optimizer.model import build_model
 from optimizer.results import extract_tables
 from optimizer.layout import LPLayout
-from optimizer.solve import CompiledLP, SolveOutcome, solve_compiled, solver_name
+from optimizer.solve import SolveOutcome, compile_and_solve, solver_name
 
 from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays
 
@@ -81,17 +81,13 @@ def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
 # --- pyomo-core: the project's own path, whatever optimizer/solve.py does today ----------------
 
 class _CoreRun:
-    """build_model, then compile + solve_compiled, then extract_tables, as solve_case does."""
+    """build_model, then compile_and_solve, then extract_tables, as solve_case does."""
 
     def __init__(self, inputs: ModelInputs):
         self.inputs, self.model = inputs, build_model(inputs)
 
     def hand_off_and_solve(self, options: dict) -> "_CoreRun":
-        started = time.perf_counter()
-        self.compiled = CompiledLP.from_model(self.model)
-        compile_s = time.perf_counter() - started
-        self.outcome = solve_compiled(self.compiled, highs_options=options)
-        self.outcome.timings = {"compile": compile_s, **self.outcome.timings}
+        self.compiled, self.outcome = compile_and_solve(self.model, highs_options=options)
         return self
 
     def extract(self) -> Extracted:

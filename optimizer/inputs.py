@@ -168,15 +168,11 @@ def with_scenarios(base: ModelInputs, case: Case, scenarios) -> ModelInputs:
     return inputs
 
 
-_FLOAT_DICTS = ("supplier_capacity", "import_price", "supply_rows", "demand", "demand_per_year",
-                "existing_capacity", "current_stock", "target_days", "floor", "holding_cost", "capacity_cost",
-                "release_share", "handling_cost", "restraint_share", "restraint_cost", "shortfall_penalty")
-
-
 def _as_python_floats(inputs: ModelInputs) -> None:
     """numpy scalars (from pandas) times a Pyomo variable take numpy's slow ufunc path; plain
-    floats build the LP several times faster."""
-    for name in _FLOAT_DICTS:
+    floats build the LP several times faster. (The scenario-keyed parameters are computed by
+    with_scenarios from values already converted here, or from float prices.)"""
+    for name in _KEYED_BY_COMMODITY:
         setattr(inputs, name, {k: float(v) for k, v in getattr(inputs, name).items()})
     inputs.routes = {r: replace(x, freight=float(x.freight)) for r, x in inputs.routes.items()}
     inputs.transfers = [replace(x, max_per_month=float(x.max_per_month), cost=float(x.cost)) for x in inputs.transfers]

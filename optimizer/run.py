@@ -18,7 +18,7 @@ from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
 from .decompose import outcome_and_tables, solve_decomposed
 from .layout import LPLayout
-from .solve import CompiledLP, SolveOutcome, solve_compiled, solver_name
+from .solve import SolveOutcome, compile_and_solve, solver_name
 
 MODES = ("joint", "independent", "both")
 DECOMPOSE_MIN_SCENARIOS = 16  # below this the single LP solves faster (bench/)
@@ -162,11 +162,7 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
         return _solve_by_decomposition(inputs, options, label, members, started)
     model = build_model(inputs)
     build_seconds = time.perf_counter() - started
-    compiled_at = time.perf_counter()
-    compiled = CompiledLP.from_model(model)
-    compile_seconds = time.perf_counter() - compiled_at
-    outcome = solve_compiled(compiled, options.time_limit_s, HIGHS_OPTIONS)
-    outcome.timings = {"compile": compile_seconds, **outcome.timings}
+    compiled, outcome = compile_and_solve(model, options.time_limit_s, HIGHS_OPTIONS)
     return solution_from(LPLayout.of(model, compiled), inputs, outcome, label, members, build_seconds)
 
 

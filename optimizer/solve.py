@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -91,6 +91,12 @@ class CompiledLP:
             row_lower=np.where(kind == 1, -inf, rhs), row_upper=np.where(kind == -1, inf, rhs),
             matrix=A, offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0)
 
+    def with_own_numbers(self) -> "CompiledLP":
+        """A copy whose costs, bounds and sides can be changed; the matrix and maps are shared."""
+        return replace(self, col_cost=self.col_cost.copy(), col_lower=self.col_lower.copy(),
+                       col_upper=self.col_upper.copy(), row_lower=self.row_lower.copy(),
+                       row_upper=self.row_upper.copy())
+
     def pass_to(self, highs: highspy.Highs) -> None:
         """Hand the LP to HiGHS in one passModel call."""
         lp = highspy.HighsLp()
@@ -121,19 +127,26 @@ def solve_compiled(compiled: CompiledLP, time_limit_s: float | None = None,
     return outcome
 
 
-def solve_model(model: pyo.ConcreteModel, time_limit_s: float | None = None,
-                highs_options: dict | None = None) -> SolveOutcome:
-    """Compile and solve; on optimality load the primal values into the model's variables."""
+def compile_and_solve(model: pyo.ConcreteModel, time_limit_s: float | None = None,
+                      highs_options: dict | None = None) -> tuple[CompiledLP, SolveOutcome]:
+    """Compile the model and solve it; the outcome's timings and seconds include the compile."""
     started = time.perf_counter()
     compiled = CompiledLP.from_model(model)
     compiled_at = time.perf_counter()
     outcome = solve_compiled(compiled, time_limit_s, highs_options)
+    outcome.timings = {"compile": compiled_at - started, **outcome.timings}
+    outcome.seconds = time.perf_counter() - started
+    return compiled, outcome
+
+
+def solve_model(model: pyo.ConcreteModel, time_limit_s: float | None = None,
+                highs_options: dict | None = None) -> SolveOutcome:
+    """Compile and solve; on optimality load the primal values into the model's variables."""
+    compiled, outcome = compile_and_solve(model, time_limit_s, highs_options)
     if outcome.optimal:
         with PauseGC():
             for var, value in zip(compiled.columns, outcome.values):
                 var.set_value(value, skip_validation=True)
-    outcome.timings = {"compile": compiled_at - started, **outcome.timings}
-    outcome.seconds = time.perf_counter() - started
     return outcome
 
 

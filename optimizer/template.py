@@ -11,7 +11,7 @@ re-solve writes an edited scenario's numbers straight into the LP HiGHS holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -87,9 +87,7 @@ class ScenarioTemplate:
         """The LP of the one scenario in `p` (same structure as the template); its layout is
         layout_for(that scenario)."""
         (scenario,) = p.scenarios
-        t = self.compiled
-        lp = replace(t, col_cost=t.col_cost.copy(), col_lower=t.col_lower.copy(), col_upper=t.col_upper.copy(),
-                     row_lower=t.row_lower.copy(), row_upper=t.row_upper.copy())
+        lp = self.compiled.with_own_numbers()
         write_scenario_numbers(lp, self.layout, p, scenario, self.scenario, self.probability)
         return lp
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -106,10 +106,7 @@ class WarmSolver:
     def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str]) -> None:
         """Only some scenarios' events changed and the LP's structure did not: their numbers are
         written straight into a copy of the held arrays (optimizer.template) and the differences sent."""
-        held = self._held.compiled
-        new = replace(held, col_cost=held.col_cost.copy(), col_lower=held.col_lower.copy(),
-                      col_upper=held.col_upper.copy(), row_lower=held.row_lower.copy(),
-                      row_upper=held.row_upper.copy())
+        new = self._held.compiled.with_own_numbers()
         for scenario in scenarios:
             write_scenario_numbers(new, self._held.layout, inputs, scenario,
                                    old_probability=self._held.inputs.probability[scenario])
