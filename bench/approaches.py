@@ -128,7 +128,7 @@ class _DecomposedRun:
     def extract(self) -> Extracted:
         from optimizer.decompose import outcome_and_tables
 
-        outcome, _ = outcome_and_tables(self.decomposed)
+        outcome, _ = outcome_and_tables(self.decomposed, self.inputs)
         t = self.decomposed.timings
         return Extracted(outcome.objective, outcome.status,
                          t["first_round"] + t["warm_rounds"] + t["master"], self.decomposed.iterations)
@@ -144,8 +144,10 @@ class _DecomposedRun:
 
 
 def _decomposed_size(run: _DecomposedRun) -> tuple[int, int, None]:
-    results = run.decomposed.results
-    return sum(r.variables for r in results), sum(r.constraints for r in results), None
+    from optimizer.decompose import lp_size
+
+    size = lp_size(run.decomposed)
+    return size["variables"], size["constraints"], None
 
 
 # --- pyomo-contrib: the solve path the project had until commit 5768023 --------------------------

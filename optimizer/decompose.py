@@ -6,7 +6,7 @@ theta_s >= F_s(x_k) + g_k (x - x_k), where F_s(x) is scenario s's total cost (fi
 with x fixed and g_k its gradient (the reduced costs of the fixed first-stage columns). Each
 scenario's LP stays in its own HiGHS instance and is re-solved warm as x moves. The loop stops when
 the best plan found is within a relative gap of the master's lower bound. Every scenario LP is
-given one structure (_with_every_group_row), so one Pyomo model is built and the other scenarios'
+given one structure (_template_inputs), so one Pyomo model is built and the other scenarios'
 LPs are derived from it (optimizer.template).
 """
 
@@ -17,6 +17,8 @@ import multiprocessing.connection
 import os
 import time
 from dataclasses import dataclass, replace
+from itertools import groupby
+from operator import itemgetter
 
 import highspy
 import numpy as np
@@ -25,7 +27,7 @@ import pandas as pd
 from .inputs import SCENARIO_KEYED, ModelInputs
 from .results import extract_tables
 from .solve import SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
-from .template import ScenarioTemplate, structure
+from .template import ScenarioTemplate
 
 FIRST_STAGE = ("New_Capacity", "Initial_Stock")
 REL_GAP = 1e-9
@@ -34,58 +36,44 @@ MAX_ITERATIONS = 500
 
 @dataclass
 class ScenarioLP:
-    """One scenario's LP in HiGHS, and where its first-stage columns are."""
+    """One scenario's LP in HiGHS (the template's LP with the scenario's numbers written in)."""
 
     name: str
-    probability: float
-    inputs: ModelInputs  # this scenario alone, probability 1
-    template: ScenarioTemplate  # its layout, renamed, is this LP's
     highs: highspy.Highs
     log_path: str
-    first_cols: np.ndarray  # column of each first-stage variable, in `keys` order
-    structure: frozenset  # scenario LPs of one structure have the same columns and rows
     solved: bool = False
-
-
-def _split_by_scenario(p: ModelInputs) -> dict[str, ModelInputs]:
-    """The inputs of each scenario alone, with probability 1, so that its LP's cost is F_s (one
-    pass over the scenario-indexed parameters, not one per scenario)."""
-    parts = {s: {name: set() if name == "closed" else {} for name in SCENARIO_KEYED} for s in p.scenarios}
-    for name in SCENARIO_KEYED:
-        values = getattr(p, name)
-        for key in values:
-            if name == "closed":
-                parts[key[0]][name].add(key)
-            else:
-                parts[key[0]][name][key] = values[key]
-    return {s: replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios}
 
 
 def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
     return [(name, c, m) for name in FIRST_STAGE for c in p.commodities for m in p.members]
 
 
-def _build_scenario(sub: ModelInputs, probability: float, keys: list, options: dict,
-                    templates: dict) -> ScenarioLP:
-    """The scenario's LP, derived from the template of its structure (built on first use)."""
-    shape = structure(sub)
-    template = templates.get(shape)
-    if template is None:
-        template = templates[shape] = ScenarioTemplate.build(sub)
-    first_cols = np.array([template.layout.column(name).position_of((c, m)) for name, c, m in keys], dtype=np.int32)
-    highs, log_path = new_highs(None, options)
-    template.lp_for(sub).pass_to(highs)
-    return ScenarioLP(sub.scenarios[0], probability, sub, template, highs, log_path, first_cols, shape)
+def _split_by_scenario(p: ModelInputs) -> list[ModelInputs]:
+    """Each scenario of `p` alone, with probability 1, so that its LP's cost is F_s. One pass over
+    the scenario-keyed parameters: their keys come scenario by scenario, so groupby hands over
+    whole runs (and update merges any run that is not whole). Small dicts per scenario also make
+    the lookups of template.write_scenario_numbers faster than in the whole set's."""
+    parts = {s: {name: set() if name == "closed" else {} for name in SCENARIO_KEYED} for s in p.scenarios}
+    for name in SCENARIO_KEYED:
+        values = getattr(p, name)
+        runs = groupby(values, key=itemgetter(0)) if name == "closed" else groupby(values.items(), key=_scenario_of)
+        for s, run in runs:
+            parts[s][name].update(run)
+    return [replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios]
 
 
-def _evaluate(sub: ScenarioLP, x: np.ndarray) -> tuple[float, np.ndarray]:
+def _scenario_of(item: tuple) -> str:
+    return item[0][0]
+
+
+def _evaluate(sub: ScenarioLP, first_cols: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
     """F_s(x) and its gradient: fix the first stage at x, solve warm, read the reduced costs."""
-    sub.highs.changeColsBounds(len(x), sub.first_cols, x, x)
+    sub.highs.changeColsBounds(len(x), first_cols, x, x)
     sub.highs.run()
     if sub.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise RuntimeError(f"scenario {sub.name}: {sub.highs.modelStatusToString(sub.highs.getModelStatus())}")
     solution = sub.highs.getSolution()
-    return sub.highs.getInfo().objective_function_value, np.asarray(solution.col_dual)[sub.first_cols]
+    return sub.highs.getInfo().objective_function_value, np.asarray(solution.col_dual)[first_cols]
 
 
 class _Master:
@@ -144,7 +132,8 @@ class Decomposed:
     objective: float  # model money (k$)
     x: np.ndarray
     keys: list
-    results: list[ScenarioResult]
+    results: list[ScenarioResult]  # in the scenario order of the inputs
+    template: ScenarioTemplate  # every scenario LP is its LP with the scenario's numbers
     iterations: int
     seconds: float
     at_upper_bound: bool
@@ -156,53 +145,52 @@ class ScenarioResult:
     """What is kept of one scenario LP once the plan is final (picklable, so a worker can send it)."""
 
     name: str
-    probability: float
-    tables: dict
+    values: np.ndarray  # per column of the scenario LP
+    duals: np.ndarray  # per row; the scenario LP's costs are not weighted by its probability
     warnings: list[str]
-    variables: int
-    constraints: int
 
 
 class ScenarioGroup:
     """Some scenarios' LPs, each in its own HiGHS; lives in the main process or in a worker."""
 
-    def __init__(self, inputs: list[ModelInputs], probabilities: list[float], keys: list, options: dict):
+    def __init__(self, subs: list[ModelInputs], template: ScenarioTemplate, keys: list, options: dict):
         self.subs: list[ScenarioLP] = []
         self.last_x: np.ndarray | None = None  # the first stage the scenario LPs were last solved at
-        templates = {}  # structure -> ScenarioTemplate: one Pyomo model per structure, not per scenario
+        self.first_cols = np.array([template.layout.column(name).position_of((c, m)) for name, c, m in keys],
+                                   dtype=np.int32)
         try:
-            for sub, prob in zip(inputs, probabilities):
-                self.subs.append(_build_scenario(sub, prob, keys, options, templates))
+            for sub in subs:  # each scenario alone (probability 1)
+                highs, log_path = new_highs(None, options)
+                self.subs.append(ScenarioLP(sub.scenarios[0], highs, log_path))
+                template.lp_for(sub, sub.scenarios[0]).pass_to(highs)
         except BaseException:
             self.close()
             raise
 
     def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """Every scenario at x. A scenario solved for the first time starts from the optimal basis
-        of the last scenario of its structure: their LPs differ only in some numbers."""
+        of the last scenario solved: their LPs differ only in some numbers."""
         self.last_x = x.copy()
-        out, bases = [], {}
+        out, basis = [], None
         for sub in self.subs:
-            if not sub.solved and sub.structure in bases:
-                sub.highs.setBasis(bases[sub.structure])
-            out.append(_evaluate(sub, x))
+            if not sub.solved and basis is not None:
+                sub.highs.setBasis(basis)
+            out.append(_evaluate(sub, self.first_cols, x))
             if not sub.solved:
-                bases[sub.structure] = sub.highs.getBasis()
+                basis = sub.highs.getBasis()
                 sub.solved = True
         return out
 
     def finish(self, x: np.ndarray) -> list[ScenarioResult]:
         """Solve every scenario at the final first stage (unless it was the last one evaluated:
-        the scenario LPs hold its solutions) and extract its result tables."""
+        the scenario LPs hold its solutions) and read its values and duals."""
         results = []
         again = self.last_x is None or not np.array_equal(x, self.last_x)
         for sub in self.subs:
             if again:
-                _evaluate(sub, x)
+                _evaluate(sub, self.first_cols, x)
             outcome = read_outcome(sub.highs, sub.log_path)
-            layout = sub.template.layout_for(sub.name)
-            results.append(ScenarioResult(sub.name, sub.probability, extract_tables(sub.inputs, layout, outcome),
-                                          log_warnings(sub.log_path), layout.size("columns"), layout.size("rows")))
+            results.append(ScenarioResult(sub.name, outcome.values, outcome.duals, log_warnings(sub.log_path)))
         return results
 
     def close(self) -> None:
@@ -211,11 +199,11 @@ class ScenarioGroup:
                 os.unlink(sub.log_path)
 
 
-def _worker(connection, inputs, probabilities, keys, options) -> None:
+def _worker(connection, subs, template, keys, options) -> None:
     """A worker process: build its scenario LPs, then answer evaluate/finish requests."""
     group = None
     try:
-        group = ScenarioGroup(inputs, probabilities, keys, options)
+        group = ScenarioGroup(subs, template, keys, options)
         connection.send(("ready", None))
         while True:
             command, x = connection.recv()
@@ -234,13 +222,14 @@ class _Workers:
     """Scenario groups in worker processes (one per core): the scenario LPs build and solve in
     parallel, and only x, values, gradients and the final tables cross the pipes."""
 
-    def __init__(self, groups: list[tuple[list, list]], keys: list, options: dict):
+    def __init__(self, groups: list[list[ModelInputs]], template: ScenarioTemplate, keys: list, options: dict):
         context = multiprocessing.get_context("spawn")  # no fork of a process holding HiGHS threads
         self.connections, self.processes = [], []
-        for inputs, probabilities in groups:
+        for subs in groups:
             parent, child = context.Pipe()
-            process = context.Process(target=_worker, args=(child, inputs, probabilities, keys, options),
-                                      daemon=True)
+            # each worker is sent its scenarios' inputs only, and the template without Pyomo objects
+            args = (child, subs, template.portable(), keys, options)
+            process = context.Process(target=_worker, args=args, daemon=True)
             process.start()
             self.connections.append(parent)
             self.processes.append(process)
@@ -279,24 +268,16 @@ class _Workers:
             connection.close()
 
 
-def _with_every_group_row(subs: dict[str, ModelInputs]) -> dict[str, ModelInputs]:
-    """Give each scenario LP the supplier-capacity rows of every member group that any scenario's
-    ban singles out, at full capacity where its own scenario has no such ban. Such a row is implied
-    by the coalition's row for the same supplier and month (whose right-hand side is at most full
-    capacity and whose sum holds the group's imports and more), so no optimum changes; but every
-    scenario LP then has one structure, and one Pyomo model serves them all (optimizer.template)."""
-    every = frozenset().union(*(structure(sub) for sub in subs.values()))
-    for s, sub in subs.items():
-        for key in every - structure(sub):
-            sub.supply_rows[(s, *key)] = 1.0
-    return subs
-
-
-def _groups(p: ModelInputs, workers: int) -> list[tuple[list, list]]:
-    """Scenarios dealt round-robin to the workers, keeping the scenarios' order within each."""
-    split = list(_with_every_group_row(_split_by_scenario(p)).values())
-    return [(split[w::workers], [p.probability[s.scenarios[0]] for s in split[w::workers]])
-            for w in range(workers) if split[w::workers]]
+def _template_inputs(p: ModelInputs, first: ModelInputs) -> ModelInputs:
+    """`first` (the first scenario of `p` alone) given the supplier-capacity rows of every member group that
+    any scenario's ban singles out, at full capacity where its own scenario has no such ban. Such a
+    row is implied by the coalition's row for the same supplier and month (whose right-hand side is
+    at most full capacity and whose sum holds the group's imports and more), so no optimum changes;
+    but then every scenario's LP has the template's structure, with its numbers written in
+    (optimizer.template; a row absent from a scenario's inputs gets full capacity)."""
+    s = first.scenarios[0]
+    every = {(s, *key[1:]): 1.0 for key in p.supply_rows}
+    return replace(first, supply_rows={**every, **first.supply_rows})
 
 
 def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers: int = 1) -> Decomposed:
@@ -304,21 +285,24 @@ def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers:
     processes (1: in this process). Raises RuntimeError if a scenario LP or the master fails."""
     started = time.perf_counter()
     keys = _first_stage_keys(p)
-    groups = _groups(p, max(1, workers))
+    subs = _split_by_scenario(p)
+    template = ScenarioTemplate.build(_template_inputs(p, subs[0]))
+    # scenarios dealt round-robin to the workers, keeping their order within each
+    groups = [subs[w::workers] for w in range(max(1, workers)) if subs[w::workers]]
     if len(groups) == 1:
-        driver = ScenarioGroup(groups[0][0], groups[0][1], keys, highs_options or {})
+        driver = ScenarioGroup(groups[0], template, keys, highs_options or {})
     else:
-        driver = _Workers(groups, keys, highs_options or {})
+        driver = _Workers(groups, template, keys, highs_options or {})
     try:
-        order = [s.scenarios[0] for inputs, _ in groups for s in inputs]
+        order = [sub.scenarios[0] for group in groups for sub in group]
         probabilities = np.array([p.probability[s] for s in order])
-        return _iterate(p, keys, driver, probabilities, started, time.perf_counter() - started)
+        return _iterate(p, keys, driver, probabilities, template, started, time.perf_counter() - started)
     finally:
         driver.close()
 
 
-def _iterate(p: ModelInputs, keys: list, driver, probabilities: np.ndarray, started: float,
-             build_s: float) -> Decomposed:
+def _iterate(p: ModelInputs, keys: list, driver, probabilities: np.ndarray, template: ScenarioTemplate,
+             started: float, build_s: float) -> Decomposed:
     upper = _upper_bounds(p, keys)
     master = _Master(p, keys, list(probabilities), upper)
     best, best_x, lower = np.inf, None, -np.inf
@@ -345,21 +329,25 @@ def _iterate(p: ModelInputs, keys: list, driver, probabilities: np.ndarray, star
     finally:
         os.unlink(master.log_path)
     at_bound = bool(np.any(best_x >= upper - 1e-9 * np.maximum(1.0, upper)))
-    return Decomposed(best, best_x, keys, results, iteration, time.perf_counter() - started, at_bound, timings)
+    by_name = {r.name: r for r in results}
+    return Decomposed(best, best_x, keys, [by_name[s] for s in p.scenarios], template, iteration,
+                      time.perf_counter() - started, at_bound, timings)
 
 
-def outcome_and_tables(decomposed: Decomposed) -> tuple[SolveOutcome, dict[str, pd.DataFrame]]:
-    """One set of result tables from the scenario LPs, as the single LP would give them
-    (probabilities restored, first-stage rows once)."""
+def outcome_and_tables(decomposed: Decomposed, p: ModelInputs) -> tuple[SolveOutcome, dict[str, pd.DataFrame]]:
+    """The result tables of the single LP over all scenarios of `p`, read from the scenario LPs laid
+    end to end: their duals weighted by probability as the single LP's are, the first stage once."""
     results = decomposed.results
-    tables = {name: pd.concat([r.tables[name] for r in results], ignore_index=True)
-              for name in results[0].tables if name not in ("stockpile_plan", "costs")}
-    tables["costs"] = _costs(results)
-    tables["stockpile_plan"] = _plan(results)
     message = (f"Optimal by scenario decomposition: {decomposed.iterations} rounds of cuts, "
                f"relative gap at most {REL_GAP:g}.")
     outcome = SolveOutcome("optimal", message, decomposed.objective, solver_name(), decomposed.seconds,
-                           warnings=sorted({w for r in results for w in r.warnings}), timings=decomposed.timings)
+                           warnings=sorted({w for r in results for w in r.warnings}), timings=decomposed.timings,
+                           values=np.concatenate([r.values for r in results]),
+                           duals=np.concatenate([r.duals * p.probability[r.name] for r in results]))
+    tables = extract_tables(p, decomposed.template.layout_for([r.name for r in results]), outcome)
+    # the marginal value of storage capacity needs the duals of one LP over all scenarios; the
+    # master only approximates them, so it is not reported for a decomposed solve
+    tables["stockpile_plan"]["capacity_value_usd_per_t"] = float("nan")
     if decomposed.at_upper_bound:
         outcome.status, outcome.message = "error", (
             "Scenario decomposition reached its safety bound on the starting stock; solve this case "
@@ -367,21 +355,7 @@ def outcome_and_tables(decomposed: Decomposed) -> tuple[SolveOutcome, dict[str, 
     return outcome, tables
 
 
-def _costs(results: list[ScenarioResult]) -> pd.DataFrame:
-    first = results[0].tables["costs"]
-    frames = [first[first["stage"] == "first_stage"]]
-    for result in results:
-        rows = result.tables["costs"][result.tables["costs"]["stage"] == "scenario"].copy()
-        rows["probability"] = result.probability
-        rows["expected_cost_musd"] = rows["cost_musd"] * result.probability
-        frames.append(rows)
-    return pd.concat(frames, ignore_index=True)
-
-
-def _plan(results: list[ScenarioResult]) -> pd.DataFrame:
-    """The first stage is the same in every scenario LP. The marginal value of storage capacity
-    needs the duals of one LP over all scenarios; the master only approximates them, so it is
-    not reported (NaN) for a decomposed solve."""
-    plan = results[0].tables["stockpile_plan"].copy()
-    plan["capacity_value_usd_per_t"] = float("nan")
-    return plan
+def lp_size(decomposed: Decomposed) -> dict[str, int]:
+    """Variables and constraints of the scenario LPs together."""
+    layout, n = decomposed.template.layout, len(decomposed.results)
+    return {"variables": layout.size("columns") * n, "constraints": layout.size("rows") * n}

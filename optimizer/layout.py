@@ -7,9 +7,12 @@ millions of Pyomo objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 
 from .solve import CompiledLP
@@ -17,18 +20,43 @@ from .solve import CompiledLP
 MISSING = -1  # position of a variable or row the compiler left out (it appears nowhere)
 
 
-@dataclass
 class Family:
-    """One indexed component: its keys in build order and the LP column or row of each."""
+    """One indexed component: its keys in build order and the LP column or row of each.
 
-    keys: list
-    positions: np.ndarray
-    _lookup: dict | None = field(default=None, repr=False)
-    _by_first: dict | None = field(default=None, repr=False)
+    keys and columns may be given as functions that make them: a family laid out from a
+    template's makes its key tuples and columns only if asked (the result tables read `columns()`,
+    the keys column-wise, and never the tuples of the largest families)."""
+
+    def __init__(self, keys: list | Callable[[], list], positions: np.ndarray, by_first: dict | None = None,
+                 columns: list | Callable[[], list] | None = None):
+        self._keys, self.positions = keys, positions
+        self._by_first, self._columns = by_first, columns
+        self._lookup: dict | None = None
+        self._tails: dict = {}  # first -> the rest of its keys, column-wise
+
+    @property
+    def keys(self) -> list:
+        if callable(self._keys):
+            self._keys = self._keys()
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def columns(self) -> list:
+        """The keys column-wise, one array per key element: Arrow strings for names, integers for
+        months (made once: a held LP's tables are read after every re-solve)."""
+        if callable(self._columns):
+            self._columns = self._columns()
+        if self._columns is None:
+            keys = self.keys
+            tuples = keys if keys and isinstance(keys[0], tuple) else [(k,) for k in keys]
+            self._columns = [_column(values) for values in zip(*tuples)]
+        return self._columns
 
     def take(self, array: np.ndarray, missing: float = 0.0) -> np.ndarray:
         """array[position] per key (missing where the compiler left the key out)."""
-        out = np.full(len(self.keys), missing, dtype=float)
+        out = np.full(len(self), missing, dtype=float)
         present = self.positions != MISSING
         out[present] = np.asarray(array)[self.positions[present]]
         return out
@@ -43,10 +71,49 @@ class Family:
             self._by_first = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
         return self._by_first.get(first, np.zeros(0, dtype=np.int64))
 
+    def keys_of(self, first, renamed=None) -> list:
+        """The keys indices_of(first) picks, their first element replaced by `renamed` if given."""
+        if first not in self._tails:  # the key tails column-wise, so a renamed list is one zip
+            self._tails[first] = list(zip(*(self.keys[i][1:] for i in self.indices_of(first))))
+        index = self.indices_of(first)
+        if not len(index):
+            return []
+        tails = self._tails[first]
+        return list(zip(repeat(first if renamed is None else renamed, len(index)), *tails))
+
     def position_of(self, key) -> int:
         if self._lookup is None:
             self._lookup = dict(zip(self.keys, self.positions.tolist()))
         return self._lookup.get(key, MISSING)
+
+
+def laid_out(family: Family, first: str, scenarios: list[str], size: int) -> Family:
+    """A family whose keys all start with `first` (one scenario's), repeated for each of `scenarios`
+    in an LP made of copies of this one laid end to end (`size` columns or rows each): keys
+    renamed, positions shifted by `size` per copy."""
+    n, copies = len(family), len(scenarios)
+    index = family.indices_of(first)
+    positions = np.concatenate([np.where(family.positions == MISSING, MISSING, family.positions + k * size)
+                                for k in range(copies)])
+
+    def keys() -> list:
+        if len(index) == n:  # every key is in the LP: each copy's keys are one zip
+            return [key for s in scenarios for key in family.keys_of(first, s)]
+        return [(s,) + key[1:] for s in scenarios for key in family.keys]
+
+    def columns() -> list:
+        return [pd.array(scenarios, dtype="str").take(np.repeat(np.arange(copies), n))] + [
+            np.tile(c, copies) if isinstance(c, np.ndarray) else c.take(np.tile(np.arange(n), copies))
+            for c in family.columns()[1:]]
+
+    return Family(keys, positions, {s: index + k * n for k, s in enumerate(scenarios)}, columns)
+
+
+def _column(values: tuple):
+    if values and isinstance(values[0], str):
+        codes, names = pd.factorize(np.array(values, dtype=object))
+        return pd.array(names, dtype="str").take(codes)
+    return np.array(values)
 
 
 @dataclass
@@ -60,7 +127,7 @@ class LPLayout:
 
     def size(self, which: str) -> int:
         """How many variables ("columns") or constraints ("rows") the model has."""
-        return sum(len(family.keys) for family in getattr(self, which).values())
+        return sum(len(family) for family in getattr(self, which).values())
 
     def column(self, name: str) -> Family:
         return self.columns.get(name) or Family([], np.zeros(0, dtype=np.int64))

@@ -1,7 +1,8 @@
 """Turn an optimal solve into tidy DataFrames, in tonnes and US dollars (data's units).
 
-Values and duals are read from HiGHS's arrays through the LP's layout (optimizer.layout), and
-costs are priced with the objective's own terms (optimizer.model.costs).
+Values and duals are read from HiGHS's arrays through the LP's layout (optimizer.layout), the
+tables' key columns from its families' keys column-wise (no tuple per row), and costs are priced
+with the objective's own terms (optimizer.model.costs).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
-from .layout import LPLayout
-from .model.costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS
+from .layout import Family, LPLayout
+from .model.costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS, per_name
 from .solve import SolveOutcome
 
 NONZERO_T = 1e-9  # flows below this many model units are omitted from the flow tables
@@ -37,19 +38,41 @@ class _Solved:
     def keys(self, name: str) -> list:
         return self.layout.column(name).keys
 
-    def values_at(self, name: str, keys: list) -> np.ndarray:
-        """A variable's values in the order of `keys` (its index set, possibly built in another order)."""
-        return _aligned(self.layout.column(name).keys, self.values(name), keys, 0.0)
+    def values_like(self, name: str, like: Family) -> np.ndarray:
+        """A variable's values in the key order of `like` (its index set, possibly built in another order)."""
+        return _aligned(self.layout.column(name), self.values(name), like, 0.0)
 
-    def duals_at(self, name: str, keys: list) -> np.ndarray:
-        return _aligned(self.layout.row(name).keys, self.duals(name), keys, np.nan)
+    def duals_like(self, name: str, like: Family) -> np.ndarray:
+        return _aligned(self.layout.row(name), self.duals(name), like, np.nan)
 
 
-def _aligned(own_keys: list, values: np.ndarray, keys: list, missing: float) -> np.ndarray:
-    if own_keys == keys:
+def _aligned(own: Family, values: np.ndarray, like: Family, missing: float) -> np.ndarray:
+    if _same_keys(own, like):
         return values
-    where = dict(zip(own_keys, values))
-    return np.array([where.get(k, missing) for k in keys], dtype=float)
+    where = dict(zip(own.keys, values))
+    return np.array([where.get(k, missing) for k in like.keys], dtype=float)
+
+
+def _same_keys(a: Family, b: Family) -> bool:
+    if a is b:
+        return True
+    if len(a) != len(b):
+        return False
+    return all(np.array_equal(x, y) if isinstance(x, np.ndarray) else x.equals(y)
+               for x, y in zip(a.columns(), b.columns()))
+
+
+def _frame(family: Family, names: list[str], index: np.ndarray | None = None) -> pd.DataFrame:
+    """The family's keys (at `index`, default all) as columns called `names`."""
+    if not len(family):
+        return pd.DataFrame(columns=names)
+    columns = family.columns()
+    return pd.DataFrame({name: column if index is None else column[index] for name, column in zip(names, columns)})
+
+
+def _keys_at(family: Family, index: np.ndarray) -> list:
+    """The key tuples at `index`, made from the columns (a laid-out family's keys are never made)."""
+    return list(zip(*(column[index].tolist() for column in family.columns()))) if len(index) else []
 
 
 def extract_tables(p: ModelInputs, layout: LPLayout, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
@@ -71,12 +94,18 @@ def _capacity_value(x: _Solved, p: ModelInputs) -> dict[tuple[str, str], float]:
     """Expected saving (k$ per unit) from one more unit of existing storage over the horizon: minus
     the duals of every row the capacity appears in (stock <= capacity, release <= share x capacity)."""
     total = {(c, m): 0.0 for c in p.commodities for m in p.members}
-    for name, weight, pair in (("Initial_Stock_Capacity_Constraint", lambda c: 1.0, lambda k: k),
-                               ("Stock_Capacity_Constraint", lambda c: 1.0, lambda k: k[1:3]),
-                               ("Release_Limit_Constraint", lambda c: p.release_share[c], lambda k: k[1:3])):
-        for key, dual in zip(x.layout.row(name).keys, np.nan_to_num(x.duals(name))):
-            c, m = pair(key)
-            total[(c, m)] += weight(c) * dual
+    for name, first, share in (("Initial_Stock_Capacity_Constraint", 0, False),
+                               ("Stock_Capacity_Constraint", 1, False), ("Release_Limit_Constraint", 1, True)):
+        family = x.layout.row(name)
+        if not len(family):
+            continue
+        commodity, member = family.columns()[first:first + 2]
+        duals = np.nan_to_num(x.duals(name))
+        if share:
+            duals = duals * per_name(commodity, p.release_share)
+        sums = pd.DataFrame({"c": commodity, "m": member, "dual": duals}).groupby(["c", "m"])["dual"].sum()
+        for key, dual in sums.items():
+            total[key] += dual
     return {k: -v for k, v in total.items()}
 
 
@@ -101,93 +130,95 @@ def _stockpile_plan(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _in_tonnes(p: ModelInputs, commodities: pd.Series, values: np.ndarray) -> np.ndarray:
-    return values * _per_row(commodities, p.tonnes_per_unit)
-
-
-def _per_row(names: pd.Series, value: dict) -> np.ndarray:
-    """value[name] for each row (a lookup per distinct name: faster than Series.map on strings)."""
-    codes, distinct = pd.factorize(names)
-    return np.array([value[name] for name in distinct], dtype=float)[codes]
-
-
-def _key_frame(keys: list, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(keys, columns=columns) if keys else pd.DataFrame(columns=columns)
+def _in_tonnes(p: ModelInputs, commodities, values: np.ndarray) -> np.ndarray:
+    return values * per_name(commodities, p.tonnes_per_unit)
 
 
 def _stock_trajectory(x: _Solved, p: ModelInputs) -> pd.DataFrame:
-    keys = x.keys("Stock")
-    df = _key_frame(keys, ["scenario", "commodity", "member", "month"])
-    for column, name in (("stock_t", "Stock"), ("release_t", "Release"), ("fill_t", "Fill")):
-        df[column] = _in_tonnes(p, df["commodity"], x.values_at(name, keys))
+    stock = x.layout.column("Stock")
+    df = _frame(stock, ["scenario", "commodity", "member", "month"])
+    df["stock_t"] = _in_tonnes(p, df["commodity"], x.values("Stock"))
+    for column, name in (("release_t", "Release"), ("fill_t", "Fill")):
+        df[column] = _in_tonnes(p, df["commodity"], x.values_like(name, stock))
     return df
 
 
 def _flows(x: _Solved, p: ModelInputs) -> pd.DataFrame:
-    values, keys = x.values("Import"), x.keys("Import")
+    family, values = x.layout.column("Import"), x.values("Import")
     moving = np.flatnonzero(values > NONZERO_T)
-    used = [keys[i] for i in moving]
-    route = {r: (y.commodity, y.supplier, y.member, y.lead_months, y.freight, ";".join(y.chokepoints),
-                 p.tonnes_per_unit[y.commodity]) for r, y in p.routes.items()}
-    info = [route[k[1]] for k in used]
-    tonnes = np.array([i[6] for i in info], dtype=float)
-    arrival = np.array([k[2] for k in used], dtype=int)
+    df = _frame(family, ["scenario", "route", "arrival_month"], moving)
+    if not len(moving):
+        return pd.DataFrame(columns=["scenario", "commodity", "supplier", "route", "member", "departure_month",
+                                     "arrival_month", "quantity_t", "price_usd_per_t", "freight_usd_per_t",
+                                     "chokepoints"])
+    codes, names = pd.factorize(df["route"])
+    routes = [p.routes[r] for r in names]
+
+    def per_route(value, dtype=None):
+        if dtype == "str":
+            return pd.array([value(y) for y in routes], dtype="str").take(codes)
+        return np.array([value(y) for y in routes], dtype=dtype)[codes]
+
+    tonnes = per_route(lambda y: p.tonnes_per_unit[y.commodity], float)
+    arrival = df["arrival_month"].to_numpy()
+    prices = np.fromiter(map(p.import_price.__getitem__, _keys_at(family, moving)), dtype=float, count=len(moving))
     return pd.DataFrame({
-        "scenario": [k[0] for k in used], "commodity": [i[0] for i in info], "supplier": [i[1] for i in info],
-        "route": [k[1] for k in used], "member": [i[2] for i in info],
-        "departure_month": arrival - np.array([i[3] for i in info], dtype=int), "arrival_month": arrival,
+        "scenario": df["scenario"], "commodity": per_route(lambda y: y.commodity, "str"),
+        "supplier": per_route(lambda y: y.supplier, "str"), "route": df["route"],
+        "member": per_route(lambda y: y.member, "str"),
+        "departure_month": arrival - per_route(lambda y: y.lead_months, int), "arrival_month": arrival,
         "quantity_t": values[moving] * tonnes,
-        "price_usd_per_t": np.array([p.import_price[k] for k in used], dtype=float) * USD_PER_MODEL_MONEY / tonnes,
-        "freight_usd_per_t": np.array([i[4] for i in info], dtype=float) * USD_PER_MODEL_MONEY / tonnes,
-        "chokepoints": [i[5] for i in info]})
+        "price_usd_per_t": prices * USD_PER_MODEL_MONEY / tonnes,
+        "freight_usd_per_t": per_route(lambda y: y.freight, float) * USD_PER_MODEL_MONEY / tonnes,
+        "chokepoints": per_route(lambda y: ";".join(y.chokepoints), "str")})
 
 
 def _transfers(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     lag = {(t.commodity, t.sender, t.receiver): t.lag_months for t in p.transfers}
-    values, keys = x.values("Transfer"), x.keys("Transfer")
-    rows = [(s, c, i, j, t, t + lag[(c, i, j)], values[n] * p.tonnes_per_unit[c])
-            for n in np.flatnonzero(values > NONZERO_T) for s, c, i, j, t in [keys[n]]]
+    family, values = x.layout.column("Transfer"), x.values("Transfer")
+    moving = np.flatnonzero(values > NONZERO_T)
+    rows = [(s, c, i, j, t, t + lag[(c, i, j)], value * p.tonnes_per_unit[c])
+            for (s, c, i, j, t), value in zip(_keys_at(family, moving), values[moving])]
     return pd.DataFrame(rows, columns=["scenario", "commodity", "from_member", "to_member",
                                        "departure_month", "arrival_month", "quantity_t"])
 
 
 def _swaps(x: _Solved, p: ModelInputs) -> pd.DataFrame:
-    keys = x.keys("Lend")
-    units = np.column_stack([x.values_at(name, keys) for name in ("Lend", "Repay", "Owed")]) \
-        if keys else np.zeros((0, 3))
-    moving = units.max(axis=1) > NONZERO_T
-    df = _key_frame([k for k, keep in zip(keys, moving) if keep],
-                    ["scenario", "commodity", "lender", "borrower", "month"])
+    lend = x.layout.column("Lend")
+    units = np.column_stack([x.values("Lend")] + [x.values_like(name, lend) for name in ("Repay", "Owed")]) \
+        if len(lend) else np.zeros((0, 3))
+    moving = np.flatnonzero(units.max(axis=1) > NONZERO_T)
+    df = _frame(lend, ["scenario", "commodity", "lender", "borrower", "month"], moving)
     for n, column in enumerate(("lent_t", "repaid_t", "owed_t")):
         df[column] = _in_tonnes(p, df["commodity"], units[moving, n])
     return df
 
 
 def _shortfalls(x: _Solved, p: ModelInputs) -> pd.DataFrame:
-    keys = list(p.demand)
-    df = _key_frame(keys, ["scenario", "commodity", "member", "month"])
-    df["demand_t"] = _in_tonnes(p, df["commodity"], np.fromiter(p.demand.values(), float, len(keys)))
-    df["restraint_t"] = _in_tonnes(p, df["commodity"], x.values_at("Restraint", keys))
-    df["shortfall_t"] = _in_tonnes(p, df["commodity"], x.values_at("Shortfall", keys))
+    shortfall = x.layout.column("Shortfall")  # indexed like demand
+    df = _frame(shortfall, ["scenario", "commodity", "member", "month"])
+    demand = np.fromiter(map(p.demand.__getitem__, shortfall.keys), dtype=float, count=len(shortfall))
+    df["demand_t"] = _in_tonnes(p, df["commodity"], demand)
+    df["restraint_t"] = _in_tonnes(p, df["commodity"], x.values_like("Restraint", shortfall))
+    df["shortfall_t"] = _in_tonnes(p, df["commodity"], x.values("Shortfall"))
     return df
 
 
 def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     """Cost by stage, item, commodity and scenario (first-stage rows have an empty scenario),
     priced with the objective's own terms."""
-    groups = [(c, s) for c in p.commodities for s in [""] + p.scenarios]
-    code = {group: n for n, group in enumerate(groups)}
-    total = {}
+    parts = []
     for term in COST_TERMS:
-        values, keys = x.values(term.variable), x.keys(term.variable)
-        used = [keys[i] for i in np.flatnonzero(values)]
-        amounts = values[values != 0] * np.array(term.coefficients(p, used), dtype=float)
-        scenarios = [""] * len(used) if term.first_stage else [k[0] for k in used]
-        at = np.fromiter((code[g] for g in zip(term.commodity_of(p, used), scenarios)), dtype=np.int64,
-                         count=len(used))
-        sums = np.bincount(at, weights=amounts, minlength=len(groups))
-        for (c, s), amount in zip(groups, sums):
-            total[(term.item, c, s)] = total.get((term.item, c, s), 0.0) + amount
+        family, values = x.layout.column(term.variable), x.values(term.variable)
+        used = np.flatnonzero(values)
+        if not len(used):
+            continue
+        columns = [column[used] for column in family.columns()]
+        parts.append(pd.DataFrame({
+            "item": term.item, "commodity": term.commodity_of(p, columns),
+            "scenario": "" if term.first_stage else columns[0],
+            "amount": values[used] * term.coefficients(p, columns)}))
+    total = pd.concat(parts).groupby(["item", "commodity", "scenario"])["amount"].sum().to_dict() if parts else {}
     rows = [("first_stage", item, c, "", 1.0, total.get((item, c, ""), 0.0) / MODEL_MONEY_PER_MUSD)
             for c in p.commodities for item in FIRST_STAGE_ITEMS]
     rows += [("scenario", item, c, s, p.probability[s], total.get((item, c, s), 0.0) / MODEL_MONEY_PER_MUSD)
@@ -199,12 +230,12 @@ def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
 
 def _scarcity_prices(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     """Duals divided by the scenario's probability: USD per tonne in that scenario's own terms."""
-    keys = list(p.demand)
-    df = _key_frame(keys, ["scenario", "commodity", "member", "month"])
-    weight = _per_row(df["scenario"], p.probability)
+    balance = x.layout.row("Market_Balance_Constraint")  # indexed like demand
+    df = _frame(balance, ["scenario", "commodity", "member", "month"])
+    weight = per_name(df["scenario"], p.probability)
     with np.errstate(divide="ignore", invalid="ignore"):
         usd = np.where(weight > 0, USD_PER_MODEL_MONEY / _in_tonnes(p, df["commodity"], weight), np.nan)
-    df["stock_value_usd_per_t"] = x.duals_at("Stock_Balance_Constraint", keys) * usd
-    df["market_price_usd_per_t"] = x.duals_at("Market_Balance_Constraint", keys) * usd
-    df["capacity_value_usd_per_t"] = -x.duals_at("Stock_Capacity_Constraint", keys) * usd
+    df["stock_value_usd_per_t"] = x.duals_like("Stock_Balance_Constraint", balance) * usd
+    df["market_price_usd_per_t"] = x.duals("Market_Balance_Constraint") * usd
+    df["capacity_value_usd_per_t"] = -x.duals_like("Stock_Capacity_Constraint", balance) * usd
     return df

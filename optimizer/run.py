@@ -16,7 +16,7 @@ from .model import build_model
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
-from .decompose import outcome_and_tables, solve_decomposed
+from .decompose import lp_size, outcome_and_tables, solve_decomposed
 from .layout import LPLayout
 from .solve import SolveOutcome, compile_and_solve, solver_name
 
@@ -183,10 +183,9 @@ def _solve_by_decomposition(inputs: ModelInputs, options: RunOptions, label: str
         outcome = SolveOutcome("error", f"Scenario decomposition failed: {exc}", None, solver_name(),
                                time.perf_counter() - started)
         return Solution(label, members, outcome, {}, {}, build_seconds, inputs)
-    outcome, tables = outcome_and_tables(decomposed)
-    size = {"variables": sum(r.variables for r in decomposed.results),
-            "constraints": sum(r.constraints for r in decomposed.results)}
-    return Solution(label, members, outcome, tables if outcome.optimal else {}, size, build_seconds, inputs)
+    outcome, tables = outcome_and_tables(decomposed, inputs)
+    return Solution(label, members, outcome, tables if outcome.optimal else {}, lp_size(decomposed),
+                    build_seconds, inputs)
 
 
 def solution_from(layout: LPLayout, inputs: ModelInputs, outcome: SolveOutcome, label: str, members: list[str],

@@ -5,21 +5,22 @@ differ only in the numbers the scenario-keyed inputs feed: supplier-capacity rig
 demand, the restraint and shortfall bounds, closed routes, and the costs of scenario columns.
 SCENARIO_NUMBERS lists those with the very functions the blocks build them with, so a derived LP
 is the LP the blocks would build (tests/test_decompose.py compares the two array by array).
-The scenario decomposition builds one Pyomo model per structure and derives the rest; the warm
+The scenario decomposition builds one Pyomo model and derives every scenario's LP from it; the warm
 re-solve writes an edited scenario's numbers straight into the LP HiGHS holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 import highspy
 import numpy as np
 
 from .inputs import ModelInputs
-from .layout import Family, LPLayout
+from .layout import Family, LPLayout, laid_out
 from .model import build_model, market, supply
-from .model.costs import COST_TERMS
+from .model.costs import COST_TERMS, key_columns
 from .solve import CompiledLP
 
 # (rows or columns, component, which bound(s), value(inputs, key); None = no bound)
@@ -70,60 +71,67 @@ class ScenarioTemplate:
         compiled = CompiledLP.from_model(model)
         return cls(p.scenarios[0], p.probability[p.scenarios[0]], compiled, LPLayout.of(model, compiled))
 
-    def layout_for(self, scenario: str) -> LPLayout:
-        """The template's layout with its scenario's name replaced by `scenario`."""
-        return LPLayout({name: self._renamed(f, scenario) for name, f in self.layout.columns.items()},
-                        {name: self._renamed(f, scenario) for name, f in self.layout.rows.items()})
+    def layout_for(self, scenarios: list[str]) -> LPLayout:
+        """The layout of the LPs of `scenarios` (lp_for each) laid end to end in that order, as one
+        LP whose values and duals are theirs concatenated: the template's scenario-keyed families
+        renamed and shifted per scenario; its first-stage families once, in the first LP."""
+        sizes = {"columns": self.compiled.matrix.shape[1], "rows": self.compiled.matrix.shape[0]}
+        return LPLayout(*({name: self._laid_out(family, scenarios, sizes[kind])
+                           for name, family in getattr(self.layout, kind).items()}
+                          for kind in ("columns", "rows")))
 
-    def _renamed(self, family: Family, scenario: str) -> Family:
+    def _laid_out(self, family: Family, scenarios: list[str], size: int) -> Family:
         keys = family.keys
         if not keys or not isinstance(keys[0], tuple) or keys[0][0] != self.scenario:
             return family  # first-stage components are the same in every scenario
-        # every key is the one scenario's: its index by scenario is the template's, renamed
-        return Family([(scenario,) + key[1:] for key in keys], family.positions,
-                      _by_first={scenario: family.indices_of(self.scenario)})
+        return laid_out(family, self.scenario, scenarios, size)
 
-    def lp_for(self, p: ModelInputs) -> CompiledLP:
-        """The LP of the one scenario in `p` (same structure as the template); its layout is
-        layout_for(that scenario)."""
-        (scenario,) = p.scenarios
+    def lp_for(self, p: ModelInputs, scenario: str) -> CompiledLP:
+        """The LP of `scenario` of `p` alone (same structure as the template), its costs weighted as
+        the template's; layout_for([scenario]) is its layout."""
         lp = self.compiled.with_own_numbers()
-        write_scenario_numbers(lp, self.layout, p, scenario, self.scenario, self.probability)
+        write_scenario_numbers(lp, self.layout, p, scenario, self.scenario, self.probability, self.probability)
         return lp
+
+    def portable(self) -> "ScenarioTemplate":
+        """The template without its Pyomo objects, to send to a worker process."""
+        return replace(self, compiled=replace(self.compiled, columns=[], rows=[]))
 
 
 def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str,
-                           named: str | None = None, old_probability: float | None = None) -> None:
+                           named: str | None = None, old_probability: float | None = None,
+                           probability: float | None = None) -> None:
     """Write scenario `scenario`'s numbers (SCENARIO_NUMBERS and its columns' costs, probability x
     the sum of their cost terms: the risk-neutral objective) from `p` into the LP's arrays.
 
     named: the scenario name the layout's keys carry, if not `scenario` (a template's layout).
-    old_probability: the probability the LP's costs were written with; if it is the scenario's,
-    only the costs of columns with a term that varies by scenario are rewritten."""
-    def keys_of(family: Family, index: np.ndarray) -> list:
-        keys = [family.keys[i] for i in index]
-        return keys if named in (None, scenario) else [(scenario, *key[1:]) for key in keys]
-
+    old_probability: the probability the LP's costs were written with; if it is the new one,
+    only the costs of columns with a term that varies by scenario are rewritten.
+    probability: the weight of the scenario's costs; default its probability in `p`."""
+    if probability is None:
+        probability = p.probability[scenario]
+    first, renamed = named or scenario, None if named in (None, scenario) else scenario
     for kind, name, bound, value in SCENARIO_NUMBERS:
         family = getattr(layout, kind).get(name)
         if family is None:
             continue
-        index = family.indices_of(named or scenario)
-        numbers = np.array([value(p, key) for key in keys_of(family, index)], dtype=float)
+        keys = family.keys_of(first, renamed)
+        numbers = np.array(list(map(partial(value, p), keys)), dtype=float)  # None -> nan
         numbers[np.isnan(numbers)] = highspy.kHighsInf  # a bound of None: none
         lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
-        upper[family.positions[index]] = numbers
+        positions = family.positions[family.indices_of(first)]
+        upper[positions] = numbers
         if bound == "both":
-            lower[family.positions[index]] = numbers
+            lower[positions] = numbers
     terms = [term for term in COST_TERMS if not term.first_stage]
     rewrite = {term.variable for term in terms
-               if old_probability != p.probability[scenario] or term.varies_by_scenario}
-    for name in rewrite:
-        family = layout.column(name)
-        lp.col_cost[family.positions[family.indices_of(named or scenario)]] = 0.0
+               if old_probability != probability or term.varies_by_scenario}
+    costs = {name: np.zeros(len(layout.column(name).indices_of(first))) for name in rewrite}
     for term in terms:
         if term.variable in rewrite:
-            family = layout.column(term.variable)
-            index = family.indices_of(named or scenario)
-            lp.col_cost[family.positions[index]] += p.probability[scenario] * np.array(
-                term.coefficients(p, keys_of(family, index)), dtype=float)
+            keys = layout.column(term.variable).keys_of(first, renamed)
+            if keys:
+                costs[term.variable] += term.coefficients(p, key_columns(keys))
+    for name, cost in costs.items():
+        family = layout.column(name)
+        lp.col_cost[family.positions[family.indices_of(first)]] = probability * cost

@@ -8,7 +8,7 @@ from pyomo.core.util import quicksum
 
 from ..inputs import ModelInputs
 from . import market, risk, stockpile, supply, swaps, transfers
-from .costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS
+from .costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS, key_columns
 
 
 
@@ -34,7 +34,9 @@ def _add_costs(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     for term in COST_TERMS:
         var = getattr(m, term.variable)
         keys = list(var.keys())
-        for key, a, c in zip(keys, term.coefficients(p, keys), term.commodity_of(p, keys)):
+        columns = key_columns(keys)
+        coefficients = term.coefficients(p, columns).tolist() if keys else []
+        for key, a, c in zip(keys, coefficients, term.commodity_of(p, columns) if keys else []):
             if term.first_stage:
                 first[(term.item, c)].append(a * var[key])
             else:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 from ..inputs import ModelInputs
 
 FIRST_STAGE_ITEMS = ("capital", "holding")
@@ -18,15 +21,33 @@ SCENARIO_ITEMS = ("procurement", "freight", "extra_holding", "handling", "transf
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
 
 
-def _per_commodity(name: str, dim: int) -> Callable[[ModelInputs, list], list[float]]:
-    return lambda p, keys: [getattr(p, name)[k[dim]] for k in keys]
+Columns = list  # a variable's keys column-wise: one sequence per key element (names or months)
 
 
-def _per_link(links: str, attribute: str) -> Callable[[ModelInputs, list], list[float]]:
+def per_name(names, value: dict) -> np.ndarray:
+    """value[name] for each entry of `names` (one lookup per distinct name)."""
+    codes, distinct = pd.factorize(np.asarray(names, dtype=object) if isinstance(names, (list, tuple)) else names)
+    return np.array([value[name] for name in distinct], dtype=float)[codes]
+
+
+def key_columns(keys: list) -> Columns:
+    """Tuple keys column-wise."""
+    return [list(column) for column in zip(*keys)]
+
+
+def _tuples(columns: Columns) -> list:
+    return list(zip(*(c.tolist() if hasattr(c, "tolist") else c for c in columns)))
+
+
+def _per_commodity(name: str, dim: int) -> Callable[[ModelInputs, Columns], np.ndarray]:
+    return lambda p, cols: per_name(cols[dim], getattr(p, name))
+
+
+def _per_link(links: str, attribute: str) -> Callable[[ModelInputs, Columns], np.ndarray]:
     """A transfer or swap link's cost, keyed (s, c, from, to, t)."""
-    def coefficients(p: ModelInputs, keys: list) -> list[float]:
+    def coefficients(p: ModelInputs, cols: Columns) -> np.ndarray:
         value = {(x.commodity, *_ends(x)): getattr(x, attribute) for x in getattr(p, links)}
-        return [value[k[1:4]] for k in keys]
+        return np.array([value[k] for k in _tuples(cols[1:4])], dtype=float)
     return coefficients
 
 
@@ -34,36 +55,41 @@ def _ends(link) -> tuple[str, str]:
     return (link.sender, link.receiver) if hasattr(link, "sender") else (link.lender, link.borrower)
 
 
-def _route_commodity(p: ModelInputs, keys: list) -> list[str]:
-    return [p.routes[k[1]].commodity for k in keys]
+def _route_commodity(p: ModelInputs, cols: Columns) -> np.ndarray:
+    codes, routes = pd.factorize(np.asarray(cols[1], dtype=object) if isinstance(cols[1], (list, tuple)) else cols[1])
+    return np.array([p.routes[r].commodity for r in routes], dtype=object)[codes]
+
+
+def _import_prices(p: ModelInputs, cols: Columns) -> np.ndarray:
+    keys = _tuples(cols)
+    return np.fromiter(map(p.import_price.__getitem__, keys), dtype=float, count=len(keys))
 
 
 @dataclass(frozen=True)
 class CostTerm:
-    """item cost = sum over the variable's index of coefficient(p, key) x variable[key] (k$)."""
+    """item cost = sum over the variable's index of coefficient x variable[key] (k$). Coefficients
+    and commodities are computed for many keys at once, given column-wise (key_columns)."""
 
     item: str
     variable: str  # Var component name
-    coefficients: Callable[[ModelInputs, list], list[float]]  # k$ per model unit, one per key
+    coefficients: Callable[[ModelInputs, Columns], np.ndarray]  # k$ per model unit, one per key
     first_stage: bool = False  # keyed (c, m); scenario terms are keyed (s, c, ...) unless noted
-    commodities: Callable[[ModelInputs, list], list[str]] | None = None  # default: key[0] or key[1]
+    commodities: Callable[[ModelInputs, Columns], np.ndarray] | None = None  # default: key[0] or key[1]
     varies_by_scenario: bool = False  # its coefficients read scenario-keyed inputs (e.g. import prices)
 
-    def commodity_of(self, p: ModelInputs, keys: list) -> list[str]:
+    def commodity_of(self, p: ModelInputs, cols: Columns):
         if self.commodities is not None:
-            return self.commodities(p, keys)
-        dim = 0 if self.first_stage else 1
-        return [k[dim] for k in keys]
+            return self.commodities(p, cols)
+        return cols[0 if self.first_stage else 1]
 
 
 COST_TERMS = (
     CostTerm("capital", "New_Capacity", _per_commodity("capacity_cost", 0), first_stage=True),
     # the starting stock's carrying cost is committed for the whole horizon (docs/model.md)
-    CostTerm("holding", "Initial_Stock", lambda p, keys: [p.holding_cost[k[0]] * p.horizon for k in keys],
+    CostTerm("holding", "Initial_Stock", lambda p, cols: per_name(cols[0], p.holding_cost) * p.horizon,
              first_stage=True),
-    CostTerm("procurement", "Import", lambda p, keys: [p.import_price[k] for k in keys],
-             commodities=_route_commodity, varies_by_scenario=True),
-    CostTerm("freight", "Import", lambda p, keys: [p.routes[k[1]].freight for k in keys],
+    CostTerm("procurement", "Import", _import_prices, commodities=_route_commodity, varies_by_scenario=True),
+    CostTerm("freight", "Import", lambda p, cols: per_name(cols[1], {r: x.freight for r, x in p.routes.items()}),
              commodities=_route_commodity),
     CostTerm("extra_holding", "Stock_Above_Initial", _per_commodity("holding_cost", 1)),
     CostTerm("handling", "Release", _per_commodity("handling_cost", 1)),

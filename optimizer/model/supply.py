@@ -40,8 +40,10 @@ def import_upper(p: ModelInputs, key: tuple) -> float | None:
 
 
 def capacity_row_upper(p: ModelInputs, key: tuple) -> float:
-    """Supplier_Capacity_Constraint[s, c, k, group, d]'s right-hand side: capacity x availability."""
-    return p.supplier_capacity[key[1:3]] * p.supply_rows[key]
+    """Supplier_Capacity_Constraint[s, c, k, group, d]'s right-hand side: capacity x availability
+    (1 for a row that no ban of scenario s touches: a scenario LP derived from another scenario's
+    may carry such a row, optimizer.decompose)."""
+    return p.supplier_capacity[key[1:3]] * p.supply_rows.get(key, 1.0)
 
 
 def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, t: int):
