@@ -130,8 +130,8 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
     for term in terms:
         if term.variable in rewrite:
             keys = layout.column(term.variable).keys_of(first, renamed)
-            if keys:
-                costs[term.variable] += term.coefficients(p, key_columns(keys))
+            if keys:  # weighted term by term, in the order the objective's expression sums them
+                costs[term.variable] += probability * term.coefficients(p, key_columns(keys))
     for name, cost in costs.items():
         family = layout.column(name)
-        lp.col_cost[family.positions[family.indices_of(first)]] = probability * cost
+        lp.col_cost[family.positions[family.indices_of(first)]] = cost

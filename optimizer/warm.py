@@ -61,6 +61,9 @@ class WarmSolver:
         self.options, self.members, self.label = options, members, label
         self._held: _Held | None = None
         self.last_path = "none"
+        # what the latest warm solve sent to HiGHS: columns whose bounds or cost changed, rows
+        # whose sides changed, matrix coefficients changed
+        self.last_changes = {"column_bounds": 0, "costs": 0, "row_sides": 0, "coefficients": 0}
 
     @property
     def last_was_warm(self) -> bool:
@@ -74,6 +77,7 @@ class WarmSolver:
         members = list(self.members or case.members)
         fingerprint = case.fingerprint()
         inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
+        self.last_changes = dict.fromkeys(self.last_changes, 0)
         if edited is not None and not inputs.cvar_weight \
                 and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
             self._send_scenario_numbers(inputs, edited.scenarios)
@@ -155,7 +159,9 @@ class WarmSolver:
             n_rows, n_cols = compiled.matrix.shape
             self._send(np.arange(n_cols), compiled, np.arange(n_rows))
             old = held.compiled.matrix.data
-            for k in np.flatnonzero(old != compiled.matrix.data):  # the same pattern: entries align
+            changed = np.flatnonzero(old != compiled.matrix.data)
+            self.last_changes["coefficients"] += changed.size
+            for k in changed:  # the same pattern: entries align
                 col = int(np.searchsorted(compiled.matrix.indptr, k, side="right") - 1)
                 held.highs.changeCoeff(int(compiled.matrix.indices[k]), col, float(compiled.matrix.data[k]))
             held.compiled, held.layout, held.structure = compiled, layout, structures(inputs)
@@ -175,16 +181,19 @@ class WarmSolver:
         of each of part's columns and rows."""
         highs, lp = self._held.highs, self._held.compiled
         bounds = np.flatnonzero((lp.col_lower[cols] != part.col_lower) | (lp.col_upper[cols] != part.col_upper))
+        self.last_changes["column_bounds"] += bounds.size
         if bounds.size:
             at = cols[bounds].astype(np.int32)
             highs.changeColsBounds(at.size, at, part.col_lower[bounds], part.col_upper[bounds])
             lp.col_lower[at], lp.col_upper[at] = part.col_lower[bounds], part.col_upper[bounds]
         costs = np.flatnonzero(lp.col_cost[cols] != part.col_cost)
+        self.last_changes["costs"] += costs.size
         if costs.size:
             at = cols[costs].astype(np.int32)
             highs.changeColsCost(at.size, at, part.col_cost[costs])
             lp.col_cost[at] = part.col_cost[costs]
         sides = np.flatnonzero((lp.row_lower[rows] != part.row_lower) | (lp.row_upper[rows] != part.row_upper))
+        self.last_changes["row_sides"] += sides.size
         if sides.size:
             at = rows[sides].astype(np.int32)
             highs.changeRowsBounds(at.size, at, part.row_lower[sides], part.row_upper[sides])
@@ -194,7 +203,9 @@ class WarmSolver:
         """Coefficients (held row, held column, value) that differ, e.g. after a release-share edit."""
         matrix = self._held.compiled.matrix
         held = np.asarray(matrix[rows, cols]).ravel() if len(rows) else np.zeros(0)
-        for k in np.flatnonzero(held != values):
+        changed = np.flatnonzero(held != values)
+        self.last_changes["coefficients"] += changed.size
+        for k in changed:
             self._held.highs.changeCoeff(int(rows[k]), int(cols[k]), float(values[k]))
             matrix[rows[k], cols[k]] = values[k]
 

@@ -155,3 +155,23 @@ def test_risk_weighted_objective_takes_the_whole_model_path():
     assert solver.last_path == "warm"
     assert warm.optimal and warm.objective_musd == pytest.approx(cold.objective_musd, rel=1e-9)
     solver.close()
+
+
+def test_a_scenario_edit_sends_only_the_rows_it_changes():
+    """A ban on China's rare earths (severity 0.8, months 1-6) added to the baseline scenario of the
+    stochastic set, which has no rare-earth event: the six coalition rows Supplier_Capacity_Constraint
+    [baseline, rare_earths, china, KR+JP, d], d = 1..6, drop from capacity to 0.2 x capacity, and
+    nothing else changes. Exactly those six row sides are sent: a cost recomputed in another order
+    (last-bit differences) would be sent too, and costs HiGHS its hot start."""
+    from optimizer.scenarios import ExportBan, load_scenario_set
+
+    case = load_case()
+    base = load_scenario_set("stochastic", case)
+    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
+                    duration_months=6, severity=0.8)
+    solver = WarmSolver()
+    solver.solve(case, base)
+    solver.solve(case, _with_event(base, 0, ban))
+    assert solver.last_path == "warm-numbers"
+    assert solver.last_changes == {"column_bounds": 0, "costs": 0, "row_sides": 6, "coefficients": 0}
+    solver.close()
