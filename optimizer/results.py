@@ -93,7 +93,8 @@ def extract_tables(p: ModelInputs, layout: LPLayout, outcome: SolveOutcome) -> d
 def _capacity_value(x: _Solved, p: ModelInputs) -> dict[tuple[str, str], float]:
     """Expected saving (k$ per unit) from one more unit of existing storage over the horizon: minus
     the duals of every row the capacity appears in (stock <= capacity, release <= share x capacity)."""
-    total = {(c, m): 0.0 for c in p.commodities for m in p.members}
+    pairs = [(c, m) for c in p.commodities for m in p.members]
+    total = np.zeros(len(pairs))
     for name, first, share in (("Initial_Stock_Capacity_Constraint", 0, False),
                                ("Stock_Capacity_Constraint", 1, False), ("Release_Limit_Constraint", 1, True)):
         family = x.layout.row(name)
@@ -103,10 +104,16 @@ def _capacity_value(x: _Solved, p: ModelInputs) -> dict[tuple[str, str], float]:
         duals = np.nan_to_num(x.duals(name))
         if share:
             duals = duals * per_name(commodity, p.release_share)
-        sums = pd.DataFrame({"c": commodity, "m": member, "dual": duals}).groupby(["c", "m"])["dual"].sum()
-        for key, dual in sums.items():
-            total[key] += dual
-    return {k: -v for k, v in total.items()}
+        total += np.bincount(_codes(p, commodity, member), weights=duals, minlength=len(pairs))
+    return {pair: -value for pair, value in zip(pairs, total)}
+
+
+def _codes(p: ModelInputs, commodity, second, seconds: list | None = None) -> np.ndarray:
+    """Row codes of (commodity, second) pairs, commodity-major: the index into
+    [(c, m) for c in p.commodities for m in seconds] (seconds: the members by default)."""
+    seconds = p.members if seconds is None else seconds
+    c_index = per_name(commodity, {c: n for n, c in enumerate(p.commodities)}).astype(np.int64)
+    return c_index * len(seconds) + per_name(second, {m: n for n, m in enumerate(seconds)}).astype(np.int64)
 
 
 def _stockpile_plan(x: _Solved, p: ModelInputs) -> pd.DataFrame:
@@ -207,21 +214,24 @@ def _shortfalls(x: _Solved, p: ModelInputs) -> pd.DataFrame:
 def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     """Cost by stage, item, commodity and scenario (first-stage rows have an empty scenario),
     priced with the objective's own terms."""
-    parts = []
+    scenarios = [""] + p.scenarios  # "": the first stage
+    total = {}  # item -> cost per (commodity, scenario), in _codes order
     for term in COST_TERMS:
         family, values = x.layout.column(term.variable), x.values(term.variable)
         used = np.flatnonzero(values)
         if not len(used):
             continue
         columns = [column[used] for column in family.columns()]
-        parts.append(pd.DataFrame({
-            "item": term.item, "commodity": term.commodity_of(p, columns),
-            "scenario": "" if term.first_stage else columns[0],
-            "amount": values[used] * term.coefficients(p, columns)}))
-    total = pd.concat(parts).groupby(["item", "commodity", "scenario"])["amount"].sum().to_dict() if parts else {}
-    rows = [("first_stage", item, c, "", 1.0, total.get((item, c, ""), 0.0) / MODEL_MONEY_PER_MUSD)
+        scenario = [""] * len(used) if term.first_stage else columns[0]
+        at = _codes(p, term.commodity_of(p, columns), scenario, scenarios)
+        sums = np.bincount(at, weights=values[used] * term.coefficients(p, columns),
+                           minlength=len(p.commodities) * len(scenarios))
+        total[term.item] = total.get(term.item, 0.0) + sums
+    cost = {(item, c, s): sums[n * len(scenarios) + k] for item, sums in total.items()
+            for n, c in enumerate(p.commodities) for k, s in enumerate(scenarios)}
+    rows = [("first_stage", item, c, "", 1.0, cost.get((item, c, ""), 0.0) / MODEL_MONEY_PER_MUSD)
             for c in p.commodities for item in FIRST_STAGE_ITEMS]
-    rows += [("scenario", item, c, s, p.probability[s], total.get((item, c, s), 0.0) / MODEL_MONEY_PER_MUSD)
+    rows += [("scenario", item, c, s, p.probability[s], cost.get((item, c, s), 0.0) / MODEL_MONEY_PER_MUSD)
              for s in p.scenarios for c in p.commodities for item in SCENARIO_ITEMS]
     df = pd.DataFrame(rows, columns=["stage", "item", "commodity", "scenario", "probability", "cost_musd"])
     df["expected_cost_musd"] = df["probability"] * df["cost_musd"]

@@ -97,6 +97,11 @@ class CompiledLP:
                        col_upper=self.col_upper.copy(), row_lower=self.row_lower.copy(),
                        row_upper=self.row_upper.copy())
 
+    def without_model(self) -> "CompiledLP":
+        """The same LP without the maps to the Pyomo model, which then need not be kept alive
+        (its millions of objects cost memory and garbage-collection passes) or can be pickled."""
+        return replace(self, columns=[], rows=[])
+
     def pass_to(self, highs: highspy.Highs) -> None:
         """Hand the LP to HiGHS: its rows empty, then its columns with their matrix entries, each
         in one call on numpy arrays (measured 5x faster than filling a HighsLp, whose setters copy

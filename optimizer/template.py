@@ -95,7 +95,7 @@ class ScenarioTemplate:
 
     def portable(self) -> "ScenarioTemplate":
         """The template without its Pyomo objects, to send to a worker process."""
-        return replace(self, compiled=replace(self.compiled, columns=[], rows=[]))
+        return replace(self, compiled=self.compiled.without_model())
 
 
 def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, scenario: str,

@@ -39,7 +39,7 @@ class _Held:
 
     highs: highspy.Highs
     log_path: str
-    compiled: CompiledLP
+    compiled: CompiledLP  # without_model(): the Pyomo model is not kept
     layout: LPLayout
     inputs: ModelInputs
     fingerprint: str  # of the case, overrides applied
@@ -164,14 +164,15 @@ class WarmSolver:
             for k in changed:  # the same pattern: entries align
                 col = int(np.searchsorted(compiled.matrix.indptr, k, side="right") - 1)
                 held.highs.changeCoeff(int(compiled.matrix.indices[k]), col, float(compiled.matrix.data[k]))
-            held.compiled, held.layout, held.structure = compiled, layout, structures(inputs)
+            held.compiled, held.layout, held.structure = compiled.without_model(), layout, structures(inputs)
             index_by_scenario(layout)
             self.last_path = "warm"
             return
         self.close()
         highs, log_path = new_highs(options.time_limit_s, HIGHS_OPTIONS)
         compiled.pass_to(highs)
-        self._held = _Held(highs, log_path, compiled, layout, inputs, "", options, (), None, structures(inputs))
+        self._held = _Held(highs, log_path, compiled.without_model(), layout, inputs, "", options, (), None,
+                           structures(inputs))
         index_by_scenario(layout)
         self.last_path = "cold"
 
