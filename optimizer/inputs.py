@@ -7,6 +7,8 @@ thousand USD (k$), so that the LP's coefficients stay inside HiGHS's comfort ran
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import groupby
+from operator import itemgetter
 
 from .case import Case
 from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
@@ -332,9 +334,12 @@ def merge_scenarios(base: ModelInputs, part: ModelInputs) -> ModelInputs:
         old, new = getattr(base, name), getattr(part, name)
         if isinstance(old, set):
             merged[name] = {k for k in old if k[0] not in mine} | new
-        else:
-            merged[name] = {k: v for k, v in old.items() if k[0] not in mine or k in new}
-            merged[name].update(new)
+        else:  # old's order kept (a rebuilt LP keeps its pattern); groupby runs in C over the keys
+            merged[name] = {**old, **new}
+            for s, run in groupby(old, key=itemgetter(0)):
+                if s in mine:
+                    for key in [key for key in run if key not in new]:
+                        del merged[name][key]
     probability = {s: part.probability.get(s, base.probability[s]) for s in base.scenarios}
     return replace(base, probability=probability, **merged)
 

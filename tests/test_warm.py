@@ -175,3 +175,32 @@ def test_a_scenario_edit_sends_only_the_rows_it_changes():
     assert solver.last_path == "warm-numbers"
     assert solver.last_changes == {"column_bounds": 0, "costs": 0, "row_sides": 6, "coefficients": 0}
     solver.close()
+
+
+def test_merged_inputs_equal_a_fresh_build_key_order_included():
+    """Replacing scenario rare_earth_japan_2010's events (a ban on Japan alone, which has rows of its
+    own member group) by a Malacca closure: merge_scenarios must drop that scenario's Japan-only
+    supply rows, add its closed routes, and give every scenario-keyed input exactly as build_inputs
+    gives it for the edited set, in the same key order (a rebuilt LP keeps its pattern)."""
+    from dataclasses import replace
+
+    from optimizer.inputs import SCENARIO_KEYED, build_inputs, merge_scenarios, with_scenarios
+    from optimizer.scenarios import ChokepointClosure, load_scenario_set
+
+    case = load_case()
+    base = load_scenario_set("stochastic", case)
+    index = [s.name for s in base.scenarios].index("rare_earth_japan_2010")
+    closure = ChokepointClosure(type="chokepoint_closure", chokepoint="malacca", start_month=2, duration_months=3)
+    scenarios = list(base.scenarios)
+    scenarios[index] = replace(scenarios[index], events=(closure,))
+    edited = replace(base, scenarios=tuple(scenarios))
+    options = RunOptions(horizon_months=24)
+    before = build_inputs(case, base, options)
+    merged = merge_scenarios(before, with_scenarios(before, case, [scenarios[index]]))
+    fresh = build_inputs(case, edited, options)
+    assert any(k[0] == scenarios[index].name and k[3] == "JP" for k in before.supply_rows)
+    for name in SCENARIO_KEYED:
+        if name == "closed":
+            assert merged.closed == fresh.closed
+        else:
+            assert list(getattr(merged, name).items()) == list(getattr(fresh, name).items()), name
