@@ -33,6 +33,7 @@ class Family:
         self._by_first, self._columns = by_first, columns
         self._lookup: dict | None = None
         self._tails: dict = {}  # first -> the rest of its keys, column-wise
+        self._codes: dict = {}  # element -> (codes, names) of that column
 
     @property
     def keys(self) -> list:
@@ -53,6 +54,17 @@ class Family:
             tuples = keys if keys and isinstance(keys[0], tuple) else [(k,) for k in keys]
             self._columns = [_column(values) for values in zip(*tuples)]
         return self._columns
+
+    def per_key(self, i: int, value: dict, index: np.ndarray | None = None) -> np.ndarray:
+        """value[name] for element i (a name) of each key, at `index` (default all keys): one
+        lookup per distinct name, the names' codes made once."""
+        if not len(self):
+            return np.zeros(0)
+        if i not in self._codes:
+            self._codes[i] = pd.factorize(self.columns()[i])
+        codes, names = self._codes[i]
+        per_name = np.array([value[name] for name in names], dtype=float)
+        return per_name[codes] if index is None else per_name[codes[index]]
 
     def take(self, array: np.ndarray, missing: float = 0.0) -> np.ndarray:
         """array[position] per key (missing where the compiler left the key out)."""
@@ -80,6 +92,16 @@ class Family:
             return []
         tails = self._tails[first]
         return list(zip(repeat(first if renamed is None else renamed, len(index)), *tails))
+
+    def columns_of(self, first, renamed=None) -> list:
+        """columns() at indices_of(first), the first column all `renamed` if given."""
+        index = self.indices_of(first)
+        if not len(index):
+            return []
+        columns = [column[index] for column in self.columns()]
+        if renamed is not None:
+            columns[0] = [renamed] * len(index)
+        return columns
 
     def position_of(self, key) -> int:
         if self._lookup is None:

@@ -100,20 +100,16 @@ def _capacity_value(x: _Solved, p: ModelInputs) -> dict[tuple[str, str], float]:
         family = x.layout.row(name)
         if not len(family):
             continue
-        commodity, member = family.columns()[first:first + 2]
         duals = np.nan_to_num(x.duals(name))
         if share:
-            duals = duals * per_name(commodity, p.release_share)
-        total += np.bincount(_codes(p, commodity, member), weights=duals, minlength=len(pairs))
+            duals = duals * family.per_key(first, p.release_share)
+        at = family.per_key(first, _index(p.commodities)) * len(p.members) + family.per_key(first + 1, _index(p.members))
+        total += np.bincount(at.astype(np.int64), weights=duals, minlength=len(pairs))
     return {pair: -value for pair, value in zip(pairs, total)}
 
 
-def _codes(p: ModelInputs, commodity, second, seconds: list | None = None) -> np.ndarray:
-    """Row codes of (commodity, second) pairs, commodity-major: the index into
-    [(c, m) for c in p.commodities for m in seconds] (seconds: the members by default)."""
-    seconds = p.members if seconds is None else seconds
-    c_index = per_name(commodity, {c: n for n, c in enumerate(p.commodities)}).astype(np.int64)
-    return c_index * len(seconds) + per_name(second, {m: n for n, m in enumerate(seconds)}).astype(np.int64)
+def _index(names: list) -> dict:
+    return {name: n for n, name in enumerate(names)}
 
 
 def _stockpile_plan(x: _Solved, p: ModelInputs) -> pd.DataFrame:
@@ -137,16 +133,13 @@ def _stockpile_plan(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _in_tonnes(p: ModelInputs, commodities, values: np.ndarray) -> np.ndarray:
-    return values * per_name(commodities, p.tonnes_per_unit)
-
-
 def _stock_trajectory(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     stock = x.layout.column("Stock")
     df = _frame(stock, ["scenario", "commodity", "member", "month"])
-    df["stock_t"] = _in_tonnes(p, df["commodity"], x.values("Stock"))
+    tonnes = stock.per_key(1, p.tonnes_per_unit)
+    df["stock_t"] = x.values("Stock") * tonnes
     for column, name in (("release_t", "Release"), ("fill_t", "Fill")):
-        df[column] = _in_tonnes(p, df["commodity"], x.values_like(name, stock))
+        df[column] = x.values_like(name, stock) * tonnes
     return df
 
 
@@ -197,7 +190,7 @@ def _swaps(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     moving = np.flatnonzero(units.max(axis=1) > NONZERO_T)
     df = _frame(lend, ["scenario", "commodity", "lender", "borrower", "month"], moving)
     for n, column in enumerate(("lent_t", "repaid_t", "owed_t")):
-        df[column] = _in_tonnes(p, df["commodity"], units[moving, n])
+        df[column] = units[moving, n] * lend.per_key(1, p.tonnes_per_unit, moving)
     return df
 
 
@@ -205,9 +198,10 @@ def _shortfalls(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     shortfall = x.layout.column("Shortfall")  # indexed like demand
     df = _frame(shortfall, ["scenario", "commodity", "member", "month"])
     demand = np.fromiter(map(p.demand.__getitem__, shortfall.keys), dtype=float, count=len(shortfall))
-    df["demand_t"] = _in_tonnes(p, df["commodity"], demand)
-    df["restraint_t"] = _in_tonnes(p, df["commodity"], x.values_like("Restraint", shortfall))
-    df["shortfall_t"] = _in_tonnes(p, df["commodity"], x.values("Shortfall"))
+    tonnes = shortfall.per_key(1, p.tonnes_per_unit)
+    df["demand_t"] = demand * tonnes
+    df["restraint_t"] = x.values_like("Restraint", shortfall) * tonnes
+    df["shortfall_t"] = x.values("Shortfall") * tonnes
     return df
 
 
@@ -215,16 +209,17 @@ def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     """Cost by stage, item, commodity and scenario (first-stage rows have an empty scenario),
     priced with the objective's own terms."""
     scenarios = [""] + p.scenarios  # "": the first stage
-    total = {}  # item -> cost per (commodity, scenario), in _codes order
+    total = {}  # item -> cost per (commodity, scenario), commodity-major
     for term in COST_TERMS:
         family, values = x.layout.column(term.variable), x.values(term.variable)
         used = np.flatnonzero(values)
         if not len(used):
             continue
         columns = [column[used] for column in family.columns()]
-        scenario = [""] * len(used) if term.first_stage else columns[0]
-        at = _codes(p, term.commodity_of(p, columns), scenario, scenarios)
-        sums = np.bincount(at, weights=values[used] * term.coefficients(p, columns),
+        at = per_name(term.commodity_of(p, columns), _index(p.commodities)) * len(scenarios)
+        if not term.first_stage:  # first-stage costs sit at scenario "" (0)
+            at += family.per_key(0, _index(scenarios), used)
+        sums = np.bincount(at.astype(np.int64), weights=values[used] * term.coefficients(p, columns),
                            minlength=len(p.commodities) * len(scenarios))
         total[term.item] = total.get(term.item, 0.0) + sums
     cost = {(item, c, s): sums[n * len(scenarios) + k] for item, sums in total.items()
@@ -242,9 +237,9 @@ def _scarcity_prices(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     """Duals divided by the scenario's probability: USD per tonne in that scenario's own terms."""
     balance = x.layout.row("Market_Balance_Constraint")  # indexed like demand
     df = _frame(balance, ["scenario", "commodity", "member", "month"])
-    weight = per_name(df["scenario"], p.probability)
+    weight = balance.per_key(0, p.probability)
     with np.errstate(divide="ignore", invalid="ignore"):
-        usd = np.where(weight > 0, USD_PER_MODEL_MONEY / _in_tonnes(p, df["commodity"], weight), np.nan)
+        usd = np.where(weight > 0, USD_PER_MODEL_MONEY / (weight * balance.per_key(1, p.tonnes_per_unit)), np.nan)
     df["stock_value_usd_per_t"] = x.duals_like("Stock_Balance_Constraint", balance) * usd
     df["market_price_usd_per_t"] = x.duals("Market_Balance_Constraint") * usd
     df["capacity_value_usd_per_t"] = -x.duals_like("Stock_Capacity_Constraint", balance) * usd

@@ -20,7 +20,7 @@ import numpy as np
 from .inputs import ModelInputs
 from .layout import Family, LPLayout, laid_out
 from .model import build_model, market, supply
-from .model.costs import COST_TERMS, key_columns
+from .model.costs import COST_TERMS
 from .solve import CompiledLP
 
 # (rows or columns, component, which bound(s), value(inputs, key); None = no bound)
@@ -129,9 +129,9 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
     costs = {name: np.zeros(len(layout.column(name).indices_of(first))) for name in rewrite}
     for term in terms:
         if term.variable in rewrite:
-            keys = layout.column(term.variable).keys_of(first, renamed)
-            if keys:  # weighted term by term, in the order the objective's expression sums them
-                costs[term.variable] += probability * term.coefficients(p, key_columns(keys))
+            columns = layout.column(term.variable).columns_of(first, renamed)
+            if columns:  # weighted term by term, in the order the objective's expression sums them
+                costs[term.variable] += probability * term.coefficients(p, columns)
     for name, cost in costs.items():
         family = layout.column(name)
         lp.col_cost[family.positions[family.indices_of(first)]] = cost
