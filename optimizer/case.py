@@ -16,6 +16,7 @@ from .schema import TABLES, TABLES_BY_NAME, Column, Table
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 _ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 SHARE_SUM_TOLERANCE = 1e-6
+_TABLE_OF_FILE = {table.file: table.name for table in TABLES}
 
 
 @dataclass(frozen=True)
@@ -81,17 +82,24 @@ def case_from_tables(raw: dict[str, pd.DataFrame], origin: str = "<memory>") -> 
     """Validate tables of text or typed cells; return a Case or raise InputError listing all problems."""
     problems: list[Problem] = []
     typed: dict[str, pd.DataFrame] = {}
+    bad_rows: dict[str, set[int]] = {}  # table -> 0-based rows with a bad cell or key
     for table in TABLES:
         if table.name not in raw:
             problems.append(Problem(table.file, None, None, "table missing"))
             continue
         df, table_problems = _parse_table(table, raw[table.name])
         problems += table_problems
+        if any(p.row == 1 for p in table_problems):  # a bad header: nothing in it can be read
+            continue
         typed[table.name] = df
-    if not problems:
-        problems += _check_references(typed)
-    if not problems:
-        problems += _check_consistency(typed)
+        bad_rows[table.name] = {p.row - 2 for p in table_problems if p.row is not None}
+    # every later check runs on what could be read, so that one report lists every problem: a
+    # reference is checked on rows whose cells parsed, against a table that parsed whole; a rule
+    # across tables runs when every table it reads parsed whole and its references hold
+    references = _check_references(typed, bad_rows)
+    problems += references
+    clean = {name for name, rows in bad_rows.items() if not rows} - {_TABLE_OF_FILE[p.file] for p in references}
+    problems += _check_consistency(typed, clean)
     if problems:
         raise InputError(problems)
     return Case(tables=typed, origin=origin)
@@ -184,14 +192,20 @@ def _check_key(table: Table, df: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _check_references(typed: dict[str, pd.DataFrame]) -> list[Problem]:
+def _check_references(typed: dict[str, pd.DataFrame], bad_rows: dict[str, set[int]]) -> list[Problem]:
     problems = []
     for table in TABLES:
+        if table.name not in typed:
+            continue
         df = typed[table.name]
         for ref in table.references:
+            if ref.table not in typed or bad_rows[ref.table]:  # no reliable list to check against
+                continue
             target = typed[ref.table]
             valid = set(map(tuple, target[list(ref.target_columns)].itertuples(index=False)))
             for i, row in df.iterrows():
+                if i in bad_rows[table.name]:
+                    continue
                 for key in _reference_keys(row, ref.columns):
                     if key not in valid:
                         problems.append(_unknown_reference(table, int(i), ref, key, valid))
@@ -212,8 +226,17 @@ def _unknown_reference(table: Table, i: int, ref, key: tuple, valid: set) -> Pro
                    f"valid: {', '.join(shown[:20])}{' ...' if len(shown) > 20 else ''}")
 
 
-def _check_consistency(typed: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Rules across tables: every member x commodity is described, shares sum to 1, routes exist."""
+def _check_consistency(typed: dict[str, pd.DataFrame], clean: set[str]) -> list[Problem]:
+    """Rules across tables, each run when every table it reads is clean (parsed whole, its
+    references hold): every member x commodity is described, shares sum to 1, routes exist."""
+    problems = []
+    for tables, rule in _RULES:
+        if set(tables) <= clean:
+            problems += rule(typed)
+    return problems
+
+
+def _check_described(typed: dict[str, pd.DataFrame]) -> list[Problem]:
     problems = []
     members = list(typed["members"]["member"])
     commodities = list(typed["commodities"]["commodity"])
@@ -226,10 +249,6 @@ def _check_consistency(typed: dict[str, pd.DataFrame]) -> list[Problem]:
     for name in ("stockpile_costs", "demand_response"):
         for c in sorted(set(commodities) - set(typed[name]["commodity"])):
             problems.append(Problem(f"{name}.csv", None, "commodity", f"no row for commodity {c}; add one"))
-    problems += _check_shares(typed)
-    problems += _check_restraint_cheaper_than_shortfall(typed)
-    problems += _check_routes(typed)
-    problems += _check_transfers(typed)
     return problems
 
 
@@ -279,3 +298,12 @@ def _check_transfers(typed: dict[str, pd.DataFrame]) -> list[Problem]:
                              f"must be another member than {sender} {row[sender]}")
                      for i, row in df.iterrows() if row[sender] == row[receiver]]
     return problems
+
+
+_RULES = (  # (the tables a rule reads, the rule)
+    (("members", "commodities", "demand", "stockpiles", "stockpile_costs", "demand_response"), _check_described),
+    (("import_shares", "demand"), _check_shares),
+    (("demand_response",), _check_restraint_cheaper_than_shortfall),
+    (("routes", "demand"), _check_routes),
+    (("transfers", "swaps"), _check_transfers),
+)

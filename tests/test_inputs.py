@@ -53,6 +53,20 @@ def test_all_problems_are_reported_at_once_with_file_row_field(data_copy):
     assert len(info.value.problems) == 3
 
 
+def test_problems_of_every_stage_are_reported_together(data_copy):
+    """A bad cell (demand_response.csv), an unknown name (routes.csv) and shares that do not sum to
+    1 (import_shares.csv) are found by three stages of checks (cells, references, rules across
+    tables); the planner gets all three at once, not one per attempt."""
+    edit_cell(data_copy, "demand_response", 0, "restraint_cost_usd_per_t", "lots")
+    edit_cell(data_copy, "routes", 0, "member", "XX")
+    edit_cell(data_copy, "import_shares", 0, "import_share", "0.0")
+    with pytest.raises(InputError) as info:
+        load_case(data_copy)
+    found = {(p.file, p.row, p.field) for p in info.value.problems}
+    assert found == {("demand_response.csv", 2, "restraint_cost_usd_per_t"), ("routes.csv", 2, "member"),
+                     ("import_shares.csv", None, "import_share")}
+
+
 def test_unknown_reference_names_valid_choices(data_copy):
     edit_cell(data_copy, "routes", 0, "member", "CN")
     with pytest.raises(InputError) as info:
