@@ -7,6 +7,7 @@ millions of Pyomo objects.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
@@ -52,7 +53,8 @@ class Family:
         if self._columns is None:
             keys = self.keys
             tuples = keys if keys and isinstance(keys[0], tuple) else [(k,) for k in keys]
-            self._columns = [_column(values) for values in zip(*tuples)]
+            table = np.array(tuples, dtype=object)  # one row per key: numpy splits tuples in C
+            self._columns = [_column(table[:, j]) for j in range(table.shape[1])] if len(tuples) else []
         return self._columns
 
     def per_key(self, i: int, value: dict, index: np.ndarray | None = None) -> np.ndarray:
@@ -131,11 +133,12 @@ def laid_out(family: Family, first: str, scenarios: list[str], size: int) -> Fam
     return Family(keys, positions, {s: index + k * n for k, s in enumerate(scenarios)}, columns)
 
 
-def _column(values: tuple):
-    if values and isinstance(values[0], str):
-        codes, names = pd.factorize(np.array(values, dtype=object))
+def _column(values: np.ndarray):
+    """An object array of one key element as Arrow strings (names) or a numeric array (months)."""
+    if isinstance(values[0], str):
+        codes, names = pd.factorize(values)
         return pd.array(names, dtype="str").take(codes)
-    return np.array(values)
+    return np.array(values.tolist())
 
 
 @dataclass
@@ -159,12 +162,13 @@ class LPLayout:
 
 
 def _families(model: pyo.ConcreteModel, ctype, compiled: list) -> dict[str, Family]:
-    position = {id(data): j for j, data in enumerate(compiled)}
+    # built and read with map, not Python loops: a large model has millions of objects
+    position = defaultdict(lambda: MISSING, zip(map(id, compiled), range(len(compiled))))
     families = {}
     for component in model.component_objects(ctype, active=True if ctype is pyo.Constraint else None,
                                              descend_into=True):
         keys = list(component.keys())
-        positions = np.fromiter((position.get(id(data), MISSING) for data in component.values()),
-                                dtype=np.int64, count=len(keys))
+        positions = np.fromiter(map(position.__getitem__, map(id, component.values())), dtype=np.int64,
+                                count=len(keys))
         families[component.name] = Family(keys, positions)
     return families
