@@ -18,7 +18,7 @@ import highspy
 import numpy as np
 
 from .inputs import ModelInputs
-from .layout import Family, LPLayout, laid_out
+from .layout import MISSING, Family, LPLayout, laid_out
 from .model import build_model, market, supply
 from .model.costs import COST_TERMS
 from .solve import CompiledLP
@@ -135,3 +135,17 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
     for name, cost in costs.items():
         family = layout.column(name)
         lp.col_cost[family.positions[family.indices_of(first)]] = cost
+
+
+def write_first_stage_costs(lp: CompiledLP, layout: LPLayout, p: ModelInputs) -> None:
+    """Write the first-stage columns' costs (their cost terms, unweighted) from `p` into the LP's
+    arrays, as the risk-neutral objective has them."""
+    costs = {}
+    for term in COST_TERMS:
+        family = layout.column(term.variable)
+        if term.first_stage and len(family):
+            costs[term.variable] = costs.get(term.variable, 0.0) + term.coefficients(p, family.columns())
+    for name, cost in costs.items():
+        family = layout.column(name)
+        present = family.positions != MISSING
+        lp.col_cost[family.positions[present]] = np.asarray(cost)[present]

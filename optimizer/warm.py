@@ -5,7 +5,9 @@ slices of the LP whose numbers changed (optimizer.inputs.changed_slices), builds
 Pyomo model of those slices only, maps their rows and columns onto the LP HiGHS holds by
 component name and index, and sends only the numbers that differ; HiGHS restarts from its last
 basis (and skips presolve). An edit of scenario events alone rebuilds only that scenario's inputs
-and writes its numbers straight into the held LP (optimizer.template), without Pyomo. A
+and writes its numbers straight into the held LP (optimizer.template), without Pyomo; so does a
+data edit that reaches the LP only through those numbers and the cost terms (prices, capacities,
+demand, costs). A
 change of structure (another horizon, a new ban group, a new route, a risk weight) rebuilds the
 whole model: sent as changes when the matrix pattern is unchanged, else solved cold.
 
@@ -17,20 +19,20 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import highspy
 import numpy as np
 
 from .case import Case
-from .inputs import (ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios, restrict,
-                     with_scenarios)
+from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
+                     restrict, with_scenarios)
 from .layout import MISSING, LPLayout
 from .model import build_model
 from .run import HIGHS_OPTIONS, RunResult, Solution, resolved_options, run_coalitions, solution_from
 from .scenarios import ScenarioSet
 from .solve import CompiledLP, new_highs, run_compiled
-from .template import index_by_scenario, structures, write_scenario_numbers
+from .template import index_by_scenario, structures, write_first_stage_costs, write_scenario_numbers
 
 
 @dataclass
@@ -83,7 +85,10 @@ class WarmSolver:
             self._send_scenario_numbers(inputs, edited.scenarios)
         else:
             slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
-            if slices is None or not self._send_slices(inputs, slices):
+            if slices is not None and not inputs.cvar_weight and _numbers_only(self._held.inputs, inputs):
+                scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
+                self._send_scenario_numbers(inputs, scenarios, data_edit=True)
+            elif slices is None or not self._send_slices(inputs, slices):
                 self._send_model(inputs, options)
         held = self._held
         held.highs.setOptionValue("time_limit", float(options.time_limit_s or highspy.kHighsInf))
@@ -107,13 +112,17 @@ class WarmSolver:
                                                     if s != old])
         return merge_scenarios(held.inputs, edited), edited
 
-    def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str]) -> None:
-        """Only some scenarios' events changed and the LP's structure did not: their numbers are
-        written straight into a copy of the held arrays (optimizer.template) and the differences sent."""
+    def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str], data_edit: bool = False) -> None:
+        """Only numbers changed and the LP's structure did not (some scenarios' events, or data
+        that feeds only scenario numbers and costs): those scenarios' numbers, and after a data
+        edit every cost, are written straight into a copy of the held arrays (optimizer.template)
+        and the differences sent."""
         new = self._held.compiled.with_own_numbers()
-        for scenario in scenarios:
+        for scenario in scenarios:  # a data edit may change any cost term: every one is rewritten
             write_scenario_numbers(new, self._held.layout, inputs, scenario,
-                                   old_probability=self._held.inputs.probability[scenario])
+                                   old_probability=None if data_edit else self._held.inputs.probability[scenario])
+        if data_edit:
+            write_first_stage_costs(new, self._held.layout, inputs)
         self._send(np.arange(len(new.col_cost)), new, np.arange(len(new.row_lower)))
         self.last_path = "warm-numbers"
 
@@ -217,6 +226,20 @@ class WarmSolver:
 
     def __del__(self):
         self.close()
+
+
+# The ModelInputs fields whose every use in the LP is a number write_scenario_numbers or
+# write_first_stage_costs writes (the blocks read them only through those numbers' functions and
+# the cost terms), plus demand_per_year, which the LP does not read (floors are a field of their own).
+_NUMBERS_FIELDS = frozenset(SCENARIO_KEYED) | {"probability", "supplier_capacity", "restraint_share",
+                                               "capacity_cost", "holding_cost", "handling_cost",
+                                               "restraint_cost", "shortfall_penalty", "demand_per_year"}
+
+
+def _numbers_only(old: ModelInputs, new: ModelInputs) -> bool:
+    """Whether `old` and `new` differ only in fields that the numbers path rewrites."""
+    return all(getattr(old, f.name) == getattr(new, f.name) for f in fields(ModelInputs)
+               if f.name not in _NUMBERS_FIELDS)
 
 
 def _positions_in(held: dict, part: dict, size: int) -> np.ndarray:

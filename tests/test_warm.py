@@ -66,7 +66,9 @@ def _edited(case, table, where, values):
 def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
     """The planner's default run (stochastic set, joint and each member alone) re-solved after
     edits of every kind: each LP's optimum equals a cold solve_case of the edited inputs to 1e-9,
-    and the cheap path is taken wherever the LP's structure is unchanged."""
+    and the cheap path is taken wherever the LP's structure is unchanged: numbers written into the
+    held LP for scenario edits and for data that feeds only numbers and costs, a Pyomo slice for a
+    matrix coefficient."""
     from optimizer.scenarios import ChokepointClosure, ExportBan, load_scenario_set
     from optimizer.warm import WarmRunner
 
@@ -82,12 +84,19 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
         ("ban added to one scenario", case, _with_event(base, 3, ban), RunOptions(), "warm-numbers"),
         ("closure added", case, _with_event(base, 1, closure), RunOptions(), "warm-numbers"),
         ("supplier price edited", _edited(case, "suppliers", {"commodity": "graphite", "supplier": "china"},
-                                          {"price_usd_per_t": 900.0}), base, RunOptions(), "warm-slice"),
+                                          {"price_usd_per_t": 900.0}), base, RunOptions(), "warm-numbers"),
+        ("supplier capacity edited", _edited(case, "suppliers", {"commodity": "gallium", "supplier": "belgium"},
+                                             {"export_capacity_t_per_year": 5.0}), base, RunOptions(), "warm-numbers"),
+        ("holding and capacity costs edited (first-stage costs too)",
+         _edited(case, "stockpile_costs", {"commodity": "rare_earths"},
+                 {"holding_cost_share_per_year": 0.12, "capacity_cost_usd_per_t_year": 900.0}),
+         base, RunOptions(), "warm-numbers"),
+        # each step edits the shipped case: here the costs of the step before go back too
+        ("demand edited", _edited(case, "demand", {"member": "KR", "commodity": "germanium"},
+                                  {"demand_t_per_year": 150.0}), base, RunOptions(), "warm-numbers"),
         ("release share edited (a matrix coefficient)",
          _edited(case, "stockpile_costs", {"commodity": "gallium"}, {"release_max_share_per_month": 0.1}),
          base, RunOptions(), "warm-slice"),
-        ("demand edited", _edited(case, "demand", {"member": "KR", "commodity": "germanium"},
-                                  {"demand_t_per_year": 150.0}), base, RunOptions(), "warm-slice"),
         ("ban on a new member group", case, _with_event(base, 2, japan_only), RunOptions(), "cold"),
         ("back to the base set", case, base, RunOptions(), "cold"),
         ("nothing changed", case, base, RunOptions(), "warm-numbers"),
