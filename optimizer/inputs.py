@@ -260,19 +260,22 @@ def _apply_scenario(inputs: ModelInputs, scenario, price: dict[tuple[str, str], 
     prices = [e for e in scenario.events if isinstance(e, PriceShock)]
     shocks = [e for e in scenario.events if isinstance(e, DemandShock)]
     for (c, m), per_year in inputs.demand_per_year.items():
+        mine = [e for e in shocks if e.commodity == c and (e.members is None or m in e.members)]
         for t in months:
-            changes = [e.change for e in shocks if e.commodity == c and e.active(t)
-                       and (e.members is None or m in e.members)]
+            changes = [e.change for e in mine if e.active(t)]
             change = max(changes, key=abs) if changes else 0.0
             inputs.demand[(s, c, m, t)] = per_year / 12.0 * (1.0 + change)
     for r, route in inputs.routes.items():
+        # the events that can touch this route, found once (most routes have none)
+        shocked = [e for e in prices if e.commodity == route.commodity
+                   and (e.suppliers is None or route.supplier in e.suppliers)]
+        blocked = [e for e in closures if e.chokepoint in route.chokepoints]
+        base_price = price[(route.commodity, route.supplier)]
         for t in months:
             d = t - route.lead_months  # departure month; d < 1 left before any event began
-            mults = [e.multiplier for e in prices if e.commodity == route.commodity and e.active(d)
-                     and (e.suppliers is None or route.supplier in e.suppliers)]
-            unit_price = price[(route.commodity, route.supplier)] * max(mults, default=1.0)
-            inputs.import_price[(s, r, t)] = unit_price
-            if any(e.chokepoint in route.chokepoints and e.active(d) for e in closures):
+            inputs.import_price[(s, r, t)] = base_price * max(
+                (e.multiplier for e in shocked if e.active(d)), default=1.0)
+            if any(e.active(d) for e in blocked):
                 inputs.closed.add((s, r, t))
     _supply_rows(inputs, s, bans)
 

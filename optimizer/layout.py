@@ -87,6 +87,9 @@ class Family:
 
     def keys_of(self, first, renamed=None) -> list:
         """The keys indices_of(first) picks, their first element replaced by `renamed` if given."""
+        if renamed is None or renamed == first:
+            keys = self.keys
+            return [keys[i] for i in self.indices_of(first).tolist()]
         if first not in self._tails:  # the key tails column-wise, so a renamed list is one zip
             self._tails[first] = list(zip(*(self.keys[i][1:] for i in self.indices_of(first))))
         index = self.indices_of(first)
