@@ -35,6 +35,7 @@ class Family:
         self._lookup: dict | None = None
         self._tails: dict = {}  # first -> the rest of its keys, column-wise
         self._codes: dict = {}  # element -> (codes, names) of that column
+        self._columns_of: dict = {}  # first -> columns() at indices_of(first)
 
     @property
     def keys(self) -> list:
@@ -103,7 +104,9 @@ class Family:
         index = self.indices_of(first)
         if not len(index):
             return []
-        columns = [column[index] for column in self.columns()]
+        if first not in self._columns_of:  # kept: a held LP's scenarios are written after every edit
+            self._columns_of[first] = [column[index] for column in self.columns()]
+        columns = list(self._columns_of[first])
         if renamed is not None:
             columns[0] = [renamed] * len(index)
         return columns
