@@ -269,9 +269,9 @@ class _Workers:
 
 
 def _template_inputs(p: ModelInputs, first: ModelInputs) -> ModelInputs:
-    """`first` (the first scenario of `p` alone) given the supplier-capacity rows of every member group that
-    any scenario's ban singles out, at full capacity where its own scenario has no such ban. Such a
-    row is implied by the coalition's row for the same supplier and month (whose right-hand side is
+    """`first` (the first scenario of `p` alone) given the supplier-capacity rows of every member
+    group that any scenario's ban singles out, at full capacity where its own scenario has no such
+    ban. Such a row is implied by the coalition's row for the same supplier and month (whose right-hand side is
     at most full capacity and whose sum holds the group's imports and more), so no optimum changes;
     but then every scenario's LP has the template's structure, with its numbers written in
     (optimizer.template; a row absent from a scenario's inputs gets full capacity)."""
@@ -288,7 +288,8 @@ def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers:
     subs = _split_by_scenario(p)
     template = ScenarioTemplate.build(_template_inputs(p, subs[0]))
     # scenarios dealt round-robin to the workers, keeping their order within each
-    groups = [subs[w::workers] for w in range(max(1, workers)) if subs[w::workers]]
+    workers = max(1, workers)
+    groups = [subs[w::workers] for w in range(workers) if subs[w::workers]]
     if len(groups) == 1:
         driver = ScenarioGroup(groups[0], template, keys, highs_options or {})
     else:

@@ -103,7 +103,8 @@ def _capacity_value(x: _Solved, p: ModelInputs) -> dict[tuple[str, str], float]:
         duals = np.nan_to_num(x.duals(name))
         if share:
             duals = duals * family.per_key(first, p.release_share)
-        at = family.per_key(first, _index(p.commodities)) * len(p.members) + family.per_key(first + 1, _index(p.members))
+        at = (family.per_key(first, _index(p.commodities)) * len(p.members)
+              + family.per_key(first + 1, _index(p.members)))
         total += np.bincount(at.astype(np.int64), weights=duals, minlength=len(pairs))
     return {pair: -value for pair, value in zip(pairs, total)}
 
