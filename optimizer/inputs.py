@@ -6,6 +6,7 @@ thousand USD (k$), so that the LP's coefficients stay inside HiGHS's comfort ran
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
@@ -79,6 +80,7 @@ class ModelInputs:
     tonnes_per_unit: dict[str, float]
     routes: dict[str, Route]
     supplier_capacity: dict[tuple[str, str], float]  # (c, k) -> units per month
+    supplier_price: dict[tuple[str, str], float]  # (c, k) -> k$ per unit, before price shocks
     import_price: dict[tuple[str, str, int], float]  # (s, route, arrival month) -> k$ per unit
     closed: set[tuple[str, str, int]]  # (s, route, arrival month) that cannot carry anything
     supply_rows: dict[tuple[str, str, str, str, int], float]  # (s, c, k, group, departure) -> share
@@ -128,10 +130,14 @@ def capacity_split(case: Case) -> dict[tuple[str, str, str], float]:
 
 def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = RunOptions(),
                  members: list[str] | None = None,
-                 capacity_share: dict[tuple[str, str], float] | None = None) -> ModelInputs:
+                 capacity_share: dict[tuple[str, str], float] | None = None,
+                 previous: ModelInputs | None = None) -> ModelInputs:
     """Scaled parameters for a coalition of `members` (default all) facing `scenario_set`.
 
     capacity_share (c, k) -> fraction of each supplier's capacity the coalition may use (default 1).
+    previous: inputs built for the same scenarios (the same events) from other data, e.g. before a
+    planner's data edit: its scenario-keyed parameters are reused where the data they are
+    computed from is unchanged (the result equals a fresh build, key order included).
     """
     members = list(members or case.members)
     horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
@@ -144,6 +150,9 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
         members=members, commodities=commodities, months=months, scenarios=[], probability={},
         tonnes_per_unit=unit, routes=routes,
         supplier_capacity=_supplier_capacity(case, unit, capacity_share),
+        supplier_price={(c, k): float(p) * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
+                        case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]]
+                        .itertuples(index=False)},
         import_price={}, closed=set(), supply_rows={}, demand={}, demand_per_year={},
         **_stock_parameters(case, members, unit, horizon, options.cover_floors),
         **_demand_response(case, unit),
@@ -154,26 +163,81 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
     demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
     inputs.demand_per_year = {(c, m): demand[(m, c)] / unit[c] for c in commodities for m in members}
     _as_python_floats(inputs)
-    return with_scenarios(inputs, case, scenario_set.scenarios)
+    if previous is not None and _reusable(previous, inputs, scenario_set.scenarios):
+        return _with_scenarios_of(inputs, previous, scenario_set.scenarios)
+    return with_scenarios(inputs, scenario_set.scenarios)
 
 
-def with_scenarios(base: ModelInputs, case: Case, scenarios) -> ModelInputs:
+def with_scenarios(base: ModelInputs, scenarios) -> ModelInputs:
     """`base` (its data and options) facing `scenarios` instead of its own: only the
     scenario-keyed parameters are computed."""
     inputs = replace(base, scenarios=[s.name for s in scenarios], probability={s.name: s.probability for s in scenarios},
                      import_price={}, closed=set(), supply_rows={}, demand={})
-    unit = inputs.tonnes_per_unit
-    price = {(c, k): float(p) * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
-             case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]].itertuples(index=False)}
     for scenario in scenarios:
-        _apply_scenario(inputs, scenario, price)
+        _scenario_demand(inputs, scenario)
+        _scenario_prices(inputs, scenario, inputs.routes)
+        _scenario_closures(inputs, scenario, inputs.routes)
+        _supply_rows(inputs, scenario)
     return inputs
+
+
+def _reusable(previous: ModelInputs, inputs: ModelInputs, scenarios) -> bool:
+    """Whether `previous`'s scenario-keyed parameters have `inputs`'s keys: same scenarios,
+    months, members and route names (what they are keyed by)."""
+    return (previous.scenarios == [s.name for s in scenarios] and previous.months == inputs.months
+            and previous.members == inputs.members and list(previous.routes) == list(inputs.routes))
+
+
+def _with_scenarios_of(base: ModelInputs, previous: ModelInputs, scenarios) -> ModelInputs:
+    """with_scenarios(base, scenarios), each scenario-keyed parameter taken from `previous`
+    (built for the same scenarios) unless the data it is computed from differs: demand from
+    the yearly demand; prices route by route from the route's supplier, lead time and that
+    supplier's price; closures route by route from its lead time and chokepoints; supplier rows
+    from the routes' suppliers and lead times."""
+    inputs = replace(base, scenarios=list(previous.scenarios),
+                     probability={s.name: s.probability for s in scenarios},
+                     import_price=previous.import_price, closed=previous.closed,
+                     supply_rows=previous.supply_rows, demand=previous.demand)
+    if base.demand_per_year != previous.demand_per_year:
+        inputs.demand = {}
+        for scenario in scenarios:
+            _scenario_demand(inputs, scenario)
+    priced = _changed_routes(base, previous, _price_shape)
+    if priced:  # rewritten in place in a copy: the keys keep their order
+        inputs.import_price = dict(previous.import_price)
+        for scenario in scenarios:
+            _scenario_prices(inputs, scenario, priced)
+    blocked = _changed_routes(base, previous, lambda p, route: (route.lead_months, route.chokepoints))
+    if blocked:
+        inputs.closed = {key for key in previous.closed if key[1] not in blocked}
+        for scenario in scenarios:
+            _scenario_closures(inputs, scenario, blocked)
+    if _supply_shape(base) != _supply_shape(previous):
+        inputs.supply_rows = {}
+        for scenario in scenarios:
+            _supply_rows(inputs, scenario)
+    return inputs
+
+
+def _changed_routes(base: ModelInputs, previous: ModelInputs, shape: Callable) -> dict[str, Route]:
+    """The routes of `base` whose shape(inputs, route) differs from `previous`'s."""
+    return {r: x for r, x in base.routes.items() if shape(base, x) != shape(previous, previous.routes[r])}
+
+
+def _price_shape(p: ModelInputs, route: Route) -> tuple:
+    """What a route's import prices are computed from, besides the scenarios' price shocks."""
+    return route.commodity, route.supplier, route.lead_months, p.supplier_price[(route.commodity, route.supplier)]
+
+
+def _supply_shape(p: ModelInputs) -> list:
+    """What the supplier rows are computed from, besides the scenarios' bans."""
+    return [(x.commodity, x.supplier, x.lead_months) for x in p.routes.values()]
 
 
 def _as_python_floats(inputs: ModelInputs) -> None:
     """numpy scalars (from pandas) times a Pyomo variable take numpy's slow ufunc path; plain
     floats build the LP several times faster. (The scenario-keyed parameters are computed by
-    with_scenarios from values already converted here, or from float prices.)"""
+    with_scenarios from values already converted here.)"""
     for name in _KEYED_BY_COMMODITY:
         setattr(inputs, name, {k: float(v) for k, v in getattr(inputs, name).items()})
     inputs.routes = {r: replace(x, freight=float(x.freight)) for r, x in inputs.routes.items()}
@@ -253,11 +317,9 @@ def _swaps(case: Case, members: list[str], unit: dict[str, float]) -> list[Swap]
             if r.lender in members and r.borrower in members]
 
 
-def _apply_scenario(inputs: ModelInputs, scenario, price: dict[tuple[str, str], float]) -> None:
+def _scenario_demand(inputs: ModelInputs, scenario) -> None:
+    """Monthly demand of every (commodity, member) in `scenario`, its demand shocks applied."""
     s, months = scenario.name, inputs.months
-    bans = [e for e in scenario.events if isinstance(e, ExportBan)]
-    closures = [e for e in scenario.events if isinstance(e, ChokepointClosure)]
-    prices = [e for e in scenario.events if isinstance(e, PriceShock)]
     shocks = [e for e in scenario.events if isinstance(e, DemandShock)]
     for (c, m), per_year in inputs.demand_per_year.items():
         mine = [e for e in shocks if e.commodity == c and (e.members is None or m in e.members)]
@@ -265,24 +327,38 @@ def _apply_scenario(inputs: ModelInputs, scenario, price: dict[tuple[str, str], 
             changes = [e.change for e in mine if e.active(t)]
             change = max(changes, key=abs) if changes else 0.0
             inputs.demand[(s, c, m, t)] = per_year / 12.0 * (1.0 + change)
-    for r, route in inputs.routes.items():
-        # the events that can touch this route, found once (most routes have none)
-        shocked = [e for e in prices if e.commodity == route.commodity
-                   and (e.suppliers is None or route.supplier in e.suppliers)]
-        blocked = [e for e in closures if e.chokepoint in route.chokepoints]
-        base_price = price[(route.commodity, route.supplier)]
-        for t in months:
+
+
+def _scenario_prices(inputs: ModelInputs, scenario, routes: dict[str, Route]) -> None:
+    """Import prices of `routes` by arrival month in `scenario`, its price shocks applied."""
+    s = scenario.name
+    shocks = [e for e in scenario.events if isinstance(e, PriceShock)]
+    for r, route in routes.items():
+        # the shocks that can touch this route, found once (most routes have none)
+        mine = [e for e in shocks if e.commodity == route.commodity
+                and (e.suppliers is None or route.supplier in e.suppliers)]
+        base_price = inputs.supplier_price[(route.commodity, route.supplier)]
+        for t in inputs.months:
             d = t - route.lead_months  # departure month; d < 1 left before any event began
-            inputs.import_price[(s, r, t)] = base_price * max(
-                (e.multiplier for e in shocked if e.active(d)), default=1.0)
-            if any(e.active(d) for e in blocked):
-                inputs.closed.add((s, r, t))
-    _supply_rows(inputs, s, bans)
+            inputs.import_price[(s, r, t)] = base_price * max((e.multiplier for e in mine if e.active(d)),
+                                                              default=1.0)
 
 
-def _supply_rows(inputs: ModelInputs, s: str, bans: list[ExportBan]) -> None:
+def _scenario_closures(inputs: ModelInputs, scenario, routes: dict[str, Route]) -> None:
+    """The arrival months of `routes` whose departure month a chokepoint closure of `scenario` blocks."""
+    s = scenario.name
+    closures = [e for e in scenario.events if isinstance(e, ChokepointClosure)]
+    for r, route in routes.items():
+        blocked = [e for e in closures if e.chokepoint in route.chokepoints]
+        if blocked:
+            inputs.closed.update((s, r, t) for t in inputs.months
+                                 if any(e.active(t - route.lead_months) for e in blocked))
+
+
+def _supply_rows(inputs: ModelInputs, scenario) -> None:
     """One capacity row per supplier x departure month for the whole coalition, plus one per
     group of members that a ban singles out (e.g. Japan alone in the 2010 rare-earth cut)."""
+    s, bans = scenario.name, [e for e in scenario.events if isinstance(e, ExportBan)]
     everyone = tuple(inputs.members)
     lead = {}
     for route in inputs.routes.values():
@@ -303,7 +379,7 @@ def _supply_rows(inputs: ModelInputs, s: str, bans: list[ExportBan]) -> None:
 
 SCENARIO_KEYED = ("import_price", "closed", "supply_rows", "demand")  # keyed (s, ...)
 _ROUTE_KEYED = ("import_price", "closed")  # keyed (s, route, ...); the others (s, c, ...)
-_KEYED_BY_COMMODITY = ("supplier_capacity", "demand_per_year", "existing_capacity", "current_stock",
+_KEYED_BY_COMMODITY = ("supplier_capacity", "supplier_price", "demand_per_year", "existing_capacity", "current_stock",
                        "target_days", "floor", "tonnes_per_unit", "holding_cost", "capacity_cost",
                        "release_share", "handling_cost", "restraint_share", "restraint_cost",
                        "shortfall_penalty")  # keyed c or (c, ...)
@@ -360,10 +436,13 @@ def changed_slices(old: ModelInputs, new: ModelInputs) -> set[tuple[str, str]] |
     changed = set()
     for name in ("supply_rows", "demand", "import_price"):
         a, b = getattr(old, name), getattr(new, name)
+        if a is b:  # reused by build_inputs(previous=...)
+            continue
         if a.keys() != b.keys():
             return None
         changed |= {_slice_of(new, name, k) for k, v in a.items() if b[k] != v}
-    changed |= {_slice_of(new, "closed", k) for k in old.closed ^ new.closed}
+    if old.closed is not new.closed:
+        changed |= {_slice_of(new, "closed", k) for k in old.closed ^ new.closed}
     changed |= {(s, c) for s in new.scenarios if old.probability[s] != new.probability[s] for c in new.commodities}
     for name in _KEYED_BY_COMMODITY:
         a, b = getattr(old, name), getattr(new, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -128,30 +128,61 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
     """Build and solve the LP(s) of docs/model.md. Non-optimal solves are reported, not raised.
 
     on_progress, if given, is called with a short label before each LP is solved."""
-    return run_coalitions(case, scenario_set, mode, options, on_progress, solve_coalition)
+    return run_coalitions(case, scenario_set, mode, options, on_progress, _one_by_one)
 
 
-def run_coalitions(case: Case, scenario_set: ScenarioSet, mode: str, options: RunOptions,
-                   on_progress: Callable[[str], None] | None, solve_one: Callable[..., Solution]) -> RunResult:
-    """The joint LP and/or each member's LP alone, each solved by
-    solve_one(case, scenario_set, options, members, label, capacity_share)."""
+@dataclass(frozen=True)
+class Coalition:
+    """One LP of a run: its members and the options and supplier-capacity share they face."""
+
+    label: str  # "joint" or "KR alone"
+    members: tuple[str, ...]
+    options: RunOptions
+    capacity_share: dict | None = None  # (c, k) -> share of the supplier's capacity; None: all of it
+
+    @property
+    def progress(self) -> str:
+        return "joint plan" if self.label == "joint" else self.label
+
+
+def coalitions(case: Case, mode: str, options: RunOptions) -> list[Coalition]:
+    """The LPs a mode solves: the joint LP and/or each member's LP alone (no transfers or swaps,
+    its baseline share of each supplier's capacity: capacity_split)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    options = resolved_options(scenario_set, options)
-    case = scenario_set.apply_to(case)
-    result = RunResult(scenario_set, options, mode, case.fingerprint())
-    progress = on_progress or (lambda label: None)
-    if mode in ("joint", "both"):
-        progress("joint plan")
-        result.joint = solve_one(case, scenario_set, options, case.members, "joint")
+    runs = [Coalition("joint", tuple(case.members), options)] if mode in ("joint", "both") else []
     if mode in ("independent", "both"):
         split = capacity_split(case)
         alone = replace(options, transfers=False, swaps=False)
         for member in case.members:
-            progress(f"{member} alone")
             share = {(c, k): v for (c, k, m), v in split.items() if m == member}
-            result.independent[member] = solve_one(case, scenario_set, alone, [member], f"{member} alone", share)
+            runs.append(Coalition(f"{member} alone", (member,), alone, share))
+    return runs
+
+
+def run_coalitions(case: Case, scenario_set: ScenarioSet, mode: str, options: RunOptions,
+                   on_progress: Callable[[str], None] | None, solve_all: Callable[..., Iterable[Solution]]
+                   ) -> RunResult:
+    """The joint LP and/or each member's LP alone, solved by
+    solve_all(case, scenario_set, coalitions, progress): one Solution per coalition, in order."""
+    options = resolved_options(scenario_set, options)
+    case = scenario_set.apply_to(case)
+    result = RunResult(scenario_set, options, mode, case.fingerprint())
+    runs = coalitions(case, mode, options)
+    for coalition, solution in zip(runs, solve_all(case, scenario_set, runs, on_progress or (lambda label: None))):
+        if coalition.label == "joint":
+            result.joint = solution
+        else:
+            result.independent[coalition.members[0]] = solution
     return result
+
+
+def _one_by_one(case: Case, scenario_set: ScenarioSet, runs: list[Coalition],
+                progress: Callable[[str], None]) -> Iterator[Solution]:
+    for coalition in runs:
+        progress(coalition.progress)
+        yield solve_coalition(case, scenario_set, coalition.options, list(coalition.members), coalition.label,
+                              coalition.capacity_share)
 
 
 def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],

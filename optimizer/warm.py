@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
@@ -29,9 +30,10 @@ from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, chan
                      restrict, with_scenarios)
 from .layout import MISSING, LPLayout
 from .model import build_model
-from .run import HIGHS_OPTIONS, RunResult, Solution, resolved_options, run_coalitions, solution_from
+from .run import (HIGHS_OPTIONS, Coalition, RunResult, Solution, resolved_options, run_coalitions,
+                  solution_from)
 from .scenarios import ScenarioSet
-from .solve import CompiledLP, new_highs, run_compiled
+from .solve import CompiledLP, SolveOutcome, new_highs, run_compiled
 from .template import index_by_scenario, structures, write_first_stage_costs, write_scenario_numbers
 
 
@@ -63,6 +65,7 @@ class WarmSolver:
         self.options, self.members, self.label = options, members, label
         self._held: _Held | None = None
         self.last_path = "none"
+        self._build_seconds = 0.0  # of the latest prepare()
         # what the latest warm solve sent to HiGHS: columns whose bounds or cost changed, rows
         # whose sides changed, matrix coefficients changed
         self.last_changes = {"column_bounds": 0, "costs": 0, "row_sides": 0, "coefficients": 0}
@@ -73,6 +76,12 @@ class WarmSolver:
 
     def solve(self, case: Case, scenario_set: ScenarioSet, options: RunOptions | None = None,
               capacity_share: dict | None = None) -> Solution:
+        self.prepare(case, scenario_set, options, capacity_share)
+        return self.finish(self.run())
+
+    def prepare(self, case: Case, scenario_set: ScenarioSet, options: RunOptions | None = None,
+                capacity_share: dict | None = None) -> None:
+        """Bring the LP HiGHS holds up to date with this case and scenario set (run() solves it)."""
         started = time.perf_counter()
         case = scenario_set.apply_to(case)
         options = resolved_options(scenario_set, options or self.options)
@@ -94,22 +103,35 @@ class WarmSolver:
         held.highs.setOptionValue("time_limit", float(options.time_limit_s or highspy.kHighsInf))
         held.inputs, held.fingerprint, held.options = inputs, fingerprint, options
         held.scenarios, held.capacity_share = scenario_set.scenarios, capacity_share
-        build_seconds = time.perf_counter() - started
-        outcome = run_compiled(held.highs, held.log_path)
-        return solution_from(held.layout, inputs, outcome, self.label, members, build_seconds)
+        self._build_seconds = time.perf_counter() - started
+
+    def run(self) -> SolveOutcome:
+        """HiGHS's run on the LP prepare() left, from its last basis; safe to call from a thread
+        of its own (highspy releases the GIL while HiGHS runs)."""
+        return run_compiled(self._held.highs, self._held.log_path)
+
+    def finish(self, outcome: SolveOutcome) -> Solution:
+        """The solution of run()'s outcome: its tables read through the held LP's layout."""
+        held = self._held
+        return solution_from(held.layout, held.inputs, outcome, self.label, list(held.inputs.members),
+                             self._build_seconds)
 
     def _inputs(self, case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
                 fingerprint: str, capacity_share: dict | None) -> tuple[ModelInputs, ModelInputs | None]:
         """The inputs of this solve, and, if nothing but some scenarios' events changed, the
-        inputs of those scenarios alone (else None): then only those are rebuilt."""
+        inputs of those scenarios alone (else None): then only those are rebuilt. After a data
+        edit the held inputs' scenario-keyed parameters are reused where that data does not
+        reach them."""
         held = self._held
-        same_data = (held is not None and held.fingerprint == fingerprint and held.options == options
-                     and held.capacity_share == capacity_share and list(held.inputs.members) == members
-                     and [s.name for s in held.scenarios] == [s.name for s in scenario_set.scenarios])
-        if not same_data:
+        if held is None:
             return build_inputs(case, scenario_set, options, members, capacity_share), None
-        edited = with_scenarios(held.inputs, case, [s for s, old in zip(scenario_set.scenarios, held.scenarios)
-                                                    if s != old])
+        same_scenarios = [s.name for s in held.scenarios] == [s.name for s in scenario_set.scenarios]
+        same_data = (held.fingerprint == fingerprint and held.options == options and same_scenarios
+                     and held.capacity_share == capacity_share and list(held.inputs.members) == members)
+        if not same_data:
+            previous = held.inputs if held.scenarios == scenario_set.scenarios else None
+            return build_inputs(case, scenario_set, options, members, capacity_share, previous), None
+        edited = with_scenarios(held.inputs, [s for s, old in zip(scenario_set.scenarios, held.scenarios) if s != old])
         return merge_scenarios(held.inputs, edited), edited
 
     def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str], data_edit: bool = False) -> None:
@@ -230,10 +252,12 @@ class WarmSolver:
 
 # The ModelInputs fields whose every use in the LP is a number write_scenario_numbers or
 # write_first_stage_costs writes (the blocks read them only through those numbers' functions and
-# the cost terms), plus demand_per_year, which the LP does not read (floors are a field of their own).
-_NUMBERS_FIELDS = frozenset(SCENARIO_KEYED) | {"probability", "supplier_capacity", "restraint_share",
-                                               "capacity_cost", "holding_cost", "handling_cost",
-                                               "restraint_cost", "shortfall_penalty", "demand_per_year"}
+# the cost terms), plus demand_per_year and supplier_price, which the LP reads only through the
+# scenario-keyed demand and import prices (floors are a field of their own).
+_NUMBERS_FIELDS = frozenset(SCENARIO_KEYED) | {"probability", "supplier_capacity", "supplier_price",
+                                               "restraint_share", "capacity_cost", "holding_cost",
+                                               "handling_cost", "restraint_cost", "shortfall_penalty",
+                                               "demand_per_year"}
 
 
 def _numbers_only(old: ModelInputs, new: ModelInputs) -> bool:
@@ -277,21 +301,31 @@ def _same_pattern(held: _Held, compiled: CompiledLP, layout: LPLayout) -> bool:
 
 
 class WarmRunner:
-    """solve_case's runs (joint, each member alone, or both), each LP kept warm between solves."""
+    """solve_case's runs (joint, each member alone, or both), each LP kept warm between solves.
+
+    The LPs are brought up to date one after another, then HiGHS runs on all of them at once, one
+    thread each (highspy releases the GIL while HiGHS runs), and their tables are read one after
+    another."""
 
     def __init__(self):
         self._solvers: dict[str, WarmSolver] = {}
 
     def solve(self, case: Case, scenario_set: ScenarioSet, mode: str = "joint", options: RunOptions = RunOptions(),
               on_progress: Callable[[str], None] | None = None) -> RunResult:
-        return run_coalitions(case, scenario_set, mode, options, on_progress, self._coalition)
+        return run_coalitions(case, scenario_set, mode, options, on_progress, self._solve_all)
 
-    def _coalition(self, case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
-                   label: str, capacity_share: dict | None = None) -> Solution:
-        solver = self._solvers.get(label)
-        if solver is None:
-            solver = self._solvers[label] = WarmSolver(options, members, label)
-        return solver.solve(case, scenario_set, options, capacity_share)
+    def _solve_all(self, case: Case, scenario_set: ScenarioSet, runs: list[Coalition],
+                   progress: Callable[[str], None]) -> list[Solution]:
+        solvers = []
+        for coalition in runs:
+            progress(coalition.progress)
+            solver = self._solvers.get(coalition.label)
+            if solver is None:
+                solver = self._solvers[coalition.label] = WarmSolver(coalition.options, list(coalition.members),
+                                                                     coalition.label)
+            solver.prepare(case, scenario_set, coalition.options, coalition.capacity_share)
+            solvers.append(solver)
+        return [solver.finish(outcome) for solver, outcome in zip(solvers, _run_together(solvers))]
 
     @property
     def last_paths(self) -> dict[str, str]:
@@ -301,3 +335,12 @@ class WarmRunner:
         for solver in self._solvers.values():
             solver.close()
         self._solvers.clear()
+
+
+def _run_together(solvers: list[WarmSolver]) -> list[SolveOutcome]:
+    """Each solver's run(), in threads when there are several (as many at once as there are
+    cores): HiGHS's runs of the LPs of mode both overlap instead of queueing."""
+    if len(solvers) == 1:
+        return [solvers[0].run()]
+    with ThreadPoolExecutor(max_workers=min(len(solvers), os.cpu_count() or 1)) as pool:
+        return list(pool.map(WarmSolver.run, solvers))
