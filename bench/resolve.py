@@ -30,6 +30,7 @@ from optimizer.edits import CellEdit, apply_edits
 from optimizer.inputs import ModelInputs
 from optimizer.model import build_model
 from optimizer.scenarios import ExportBan
+from optimizer.warm import WarmRunner
 
 from .approaches import _CompiledRun
 from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays, supply_row_index
@@ -150,17 +151,21 @@ def resolve_compiler_rows(setup, emit) -> None:
          breakdown={"edit_and_row_bounds": change, "highs_run": solve, "load_vars": load})
 
 
-def _warm_resolve(setup, emit, solve: Callable, edited_case, edited_set, paths: Callable, edit: str = "event") -> None:
-    """Cold solve, then the edit, re-solved warm by `solve(case, scenario_set) -> RunResult`; then
-    the edit undone (a second edit: one-time costs of the first are behind)."""
+def _warm_resolve(setup, emit, runner, mode: str, edited_case, edited_set, edit: str = "event") -> None:
+    """Cold solve, then the edit, re-solved warm by the WarmRunner in `mode`; then the edit undone
+    (a second edit: one-time costs of the first are behind). The breakdown is the runner's: its
+    LPs brought up to date (inputs rebuilt, numbers written and sent), HiGHS's runs (wall time:
+    several LPs run at once), and the tables (solutions read included)."""
+    def solve(case, scenario_set):
+        return runner.solve(case, scenario_set, mode, setup.options)
+
     cold_result, cold = _timed(lambda: solve(setup.case, setup.scenario_set))
     emit(event="step", step="cold_solve", seconds=cold, iterations=None)
     result, total = _timed(lambda: solve(edited_case, edited_set))
-    breakdown = {"inputs_slices_sent": sum(s.build_seconds for s in result.solutions),
-                 "highs_run": sum(s.outcome.timings.get("solve", 0.0) for s in result.solutions),
-                 "read_solution": sum(s.outcome.timings.get("load", 0.0) for s in result.solutions)}
-    breakdown["result_tables"] = total - sum(breakdown.values())
-    path = paths()
+    breakdown = {"inputs_slices_sent": runner.last_seconds["prepare"], "highs_runs": runner.last_seconds["highs_runs"],
+                 "result_tables": runner.last_seconds["tables"]}
+    breakdown["other"] = total - sum(breakdown.values())
+    path = runner.last_paths
     _, undo = _timed(lambda: solve(setup.case, setup.scenario_set))  # a planner's next edit: undo this one
     emit(event="done", cold_seconds=cold, objective_before=cold_result.solutions[0].outcome.objective,
          objective=result.solutions[0].outcome.objective,
@@ -169,34 +174,25 @@ def _warm_resolve(setup, emit, solve: Callable, edited_case, edited_set, paths: 
          second_edit_seconds=undo)
 
 
-def _runner(setup, mode: str):
-    from optimizer.warm import WarmRunner
-
-    runner = WarmRunner()
-    return (lambda case, sset: runner.solve(case, sset, mode, setup.options)), (lambda: runner.last_paths)
-
-
 def resolve_core_warm(setup, emit) -> None:
     """The project's interactive path (optimizer.warm, joint LP): the edited scenario's inputs are
-    rebuilt, the changed (scenario, commodity) slice is built, compiled, mapped onto the LP HiGHS
-    holds and sent as changes; HiGHS restarts from its basis; tables from HiGHS's arrays."""
-    solve, paths = _runner(setup, "joint")
-    _warm_resolve(setup, emit, solve, setup.case, edited_scenario_set(setup.scenario_set), paths)
+    rebuilt, its numbers written into the LP HiGHS holds (no Pyomo build) and the differences
+    sent; HiGHS restarts from its basis; tables from HiGHS's arrays."""
+    _warm_resolve(setup, emit, WarmRunner(), "joint", setup.case, edited_scenario_set(setup.scenario_set))
 
 
 def resolve_core_warm_data(setup, emit) -> None:
     """As pyomo-core-warm, for a data edit instead (DATA_EDIT): China's rare-earth price changes,
-    so the rare-earth slice of every scenario is rebuilt and sent."""
-    solve, paths = _runner(setup, "joint")
-    _warm_resolve(setup, emit, solve, apply_edits(setup.case, [DATA_EDIT], "bench"), setup.scenario_set, paths,
+    so the import prices of its rare-earth routes are recomputed in every scenario and written."""
+    _warm_resolve(setup, emit, WarmRunner(), "joint", apply_edits(setup.case, [DATA_EDIT], "bench"), setup.scenario_set,
                   edit="data")
 
 
 def resolve_core_warm_both(setup, emit) -> None:
     """What the planner UI does after an edit (optimizer.warm.WarmRunner, mode both): the joint LP
-    and each member's LP alone, each re-solved warm after EDIT."""
-    solve, paths = _runner(setup, "both")
-    _warm_resolve(setup, emit, solve, setup.case, edited_scenario_set(setup.scenario_set), paths)
+    and each member's LP alone, brought up to date after EDIT one by one, then re-solved warm at
+    once (one thread each)."""
+    _warm_resolve(setup, emit, WarmRunner(), "both", setup.case, edited_scenario_set(setup.scenario_set))
 
 
 RESOLVERS = {

@@ -309,6 +309,7 @@ class WarmRunner:
 
     def __init__(self):
         self._solvers: dict[str, WarmSolver] = {}
+        self.last_seconds: dict[str, float] = {}  # the latest solve: prepare, HiGHS (wall), tables
 
     def solve(self, case: Case, scenario_set: ScenarioSet, mode: str = "joint", options: RunOptions = RunOptions(),
               on_progress: Callable[[str], None] | None = None) -> RunResult:
@@ -316,7 +317,7 @@ class WarmRunner:
 
     def _solve_all(self, case: Case, scenario_set: ScenarioSet, runs: list[Coalition],
                    progress: Callable[[str], None]) -> list[Solution]:
-        solvers = []
+        started, solvers = time.perf_counter(), []
         for coalition in runs:
             progress(coalition.progress)
             solver = self._solvers.get(coalition.label)
@@ -325,7 +326,13 @@ class WarmRunner:
                                                                      coalition.label)
             solver.prepare(case, scenario_set, coalition.options, coalition.capacity_share)
             solvers.append(solver)
-        return [solver.finish(outcome) for solver, outcome in zip(solvers, _run_together(solvers))]
+        prepared = time.perf_counter()
+        outcomes = _run_together(solvers)
+        ran = time.perf_counter()
+        solutions = [solver.finish(outcome) for solver, outcome in zip(solvers, outcomes)]
+        self.last_seconds = {"prepare": prepared - started, "highs_runs": ran - prepared,
+                             "tables": time.perf_counter() - ran}
+        return solutions
 
     @property
     def last_paths(self) -> dict[str, str]:
