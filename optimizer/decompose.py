@@ -23,6 +23,7 @@ from operator import itemgetter
 import highspy
 import numpy as np
 import pandas as pd
+from pyomo.common.gc_manager import PauseGC
 
 from .inputs import SCENARIO_KEYED, ModelInputs
 from .results import extract_tables
@@ -159,10 +160,11 @@ class ScenarioGroup:
         self.first_cols = np.array([template.layout.column(name).position_of((c, m)) for name, c, m in keys],
                                    dtype=np.int32)
         try:
-            for sub in subs:  # each scenario alone (probability 1)
-                highs, log_path = new_highs(None, options)
-                self.subs.append(ScenarioLP(sub.scenarios[0], highs, log_path))
-                template.lp_for(sub, sub.scenarios[0]).pass_to(highs)
+            with PauseGC():  # also in a worker process
+                for sub in subs:  # each scenario alone (probability 1)
+                    highs, log_path = new_highs(None, options)
+                    self.subs.append(ScenarioLP(sub.scenarios[0], highs, log_path))
+                    template.lp_for(sub, sub.scenarios[0]).pass_to(highs)
         except BaseException:
             self.close()
             raise
@@ -285,15 +287,16 @@ def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers:
     processes (1: in this process). Raises RuntimeError if a scenario LP or the master fails."""
     started = time.perf_counter()
     keys = _first_stage_keys(p)
-    subs = _split_by_scenario(p)
-    template = ScenarioTemplate.build(_template_inputs(p, subs[0]))
     # scenarios dealt round-robin to the workers, keeping their order within each
     workers = max(1, workers)
-    groups = [subs[w::workers] for w in range(workers) if subs[w::workers]]
-    if len(groups) == 1:
-        driver = ScenarioGroup(groups[0], template, keys, highs_options or {})
-    else:
-        driver = _Workers(groups, template, keys, highs_options or {})
+    with PauseGC():  # many small objects that all stay: collection passes would only slow this
+        subs = _split_by_scenario(p)
+        template = ScenarioTemplate.build(_template_inputs(p, subs[0]))
+        groups = [subs[w::workers] for w in range(workers) if subs[w::workers]]
+        if len(groups) == 1:
+            driver = ScenarioGroup(groups[0], template, keys, highs_options or {})
+        else:
+            driver = _Workers(groups, template, keys, highs_options or {})
     try:
         order = [sub.scenarios[0] for group in groups for sub in group]
         probabilities = np.array([p.probability[s] for s in order])

@@ -12,7 +12,6 @@ re-solve writes an edited scenario's numbers straight into the LP HiGHS holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import partial
 
 import highspy
 import numpy as np
@@ -23,7 +22,7 @@ from .model import build_model, market, supply
 from .model.costs import COST_TERMS
 from .solve import CompiledLP
 
-# (rows or columns, component, which bound(s), value(inputs, key); None = no bound)
+# (rows or columns, component, which bound(s), value(inputs, keys) -> one per key, nan = no bound)
 SCENARIO_NUMBERS = (
     ("rows", "Supplier_Capacity_Constraint", "upper", supply.capacity_row_upper),
     ("rows", "Market_Balance_Constraint", "both", market.balance_rhs),
@@ -115,9 +114,8 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
         family = getattr(layout, kind).get(name)
         if family is None:
             continue
-        keys = family.keys_of(first, renamed)
-        numbers = np.array(list(map(partial(value, p), keys)), dtype=float)  # None -> nan
-        numbers[np.isnan(numbers)] = highspy.kHighsInf  # a bound of None: none
+        numbers = value(p, family.keys_of(first, renamed))
+        numbers[np.isnan(numbers)] = highspy.kHighsInf  # no bound
         lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
         positions = family.positions[family.indices_of(first)]
         upper[positions] = numbers

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 
 import highspy
 import numpy as np
+from pyomo.common.gc_manager import PauseGC
 
 from .case import Case
 from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
@@ -87,18 +88,19 @@ class WarmSolver:
         options = resolved_options(scenario_set, options or self.options)
         members = list(self.members or case.members)
         fingerprint = case.fingerprint()
-        inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
         self.last_changes = dict.fromkeys(self.last_changes, 0)
-        if edited is not None and not inputs.cvar_weight \
-                and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
-            self._send_scenario_numbers(inputs, edited.scenarios)
-        else:
-            slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
-            if slices is not None and not inputs.cvar_weight and _numbers_only(self._held.inputs, inputs):
-                scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
-                self._send_scenario_numbers(inputs, scenarios, data_edit=True)
-            elif slices is None or not self._send_slices(inputs, slices):
-                self._send_model(inputs, options)
+        with PauseGC():  # inputs and numbers are many small objects that stay: collections only cost
+            inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
+            if edited is not None and not inputs.cvar_weight \
+                    and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
+                self._send_scenario_numbers(inputs, edited.scenarios)
+            else:
+                slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
+                if slices is not None and not inputs.cvar_weight and _numbers_only(self._held.inputs, inputs):
+                    scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
+                    self._send_scenario_numbers(inputs, scenarios, data_edit=True)
+                elif slices is None or not self._send_slices(inputs, slices):
+                    self._send_model(inputs, options)
         held = self._held
         held.highs.setOptionValue("time_limit", float(options.time_limit_s or highspy.kHighsInf))
         held.inputs, held.fingerprint, held.options = inputs, fingerprint, options

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
+
+import numpy as np
 
 import pyomo.environ as pyo
 
@@ -12,10 +15,12 @@ from . import stockpile, supply, swaps, transfers
 
 def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     index = list(p.demand)  # (s, c, mem, t)
-    m.Restraint = pyo.Var(index, domain=pyo.NonNegativeReals,
-                          bounds=lambda m, *key: (0.0, restraint_upper(p, key)),
+    restraint = dict(zip(index, restraint_upper(p, index).tolist()))
+    shortfall = dict(zip(index, shortfall_upper(p, index).tolist()))
+    rhs = dict(zip(index, balance_rhs(p, index).tolist()))
+    m.Restraint = pyo.Var(index, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0.0, restraint[key]),
                           doc="demand restrained or substituted (units/month)")
-    m.Shortfall = pyo.Var(index, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0.0, shortfall_upper(p, key)),
+    m.Shortfall = pyo.Var(index, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0.0, shortfall[key]),
                           doc="demand left unmet (units/month)")
     routes_in = defaultdict(list)
     for r, route in p.routes.items():
@@ -28,23 +33,33 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
                 + stockpile.net_release(m, s, c, mem, t)
                 + transfers.net_inflow(m, p, s, c, mem, t)
                 + swaps.net_inflow(m, p, s, c, mem, t)
-                + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] == balance_rhs(p, (s, c, mem, t)))
+                + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] == rhs[(s, c, mem, t)])
 
     m.Market_Balance_Constraint = pyo.Constraint(index, rule=market_balance_rule)
 
 
-def balance_rhs(p: ModelInputs, key: tuple) -> float:
+# Computed for many keys (s, c, m, t) at once, for the blocks and for optimizer.template.
+
+def balance_rhs(p: ModelInputs, keys: list) -> np.ndarray:
     """Market_Balance_Constraint[s, c, m, t]'s right-hand side: demand."""
-    return p.demand[key]
+    return _demand(p, keys)
 
 
-def restraint_upper(p: ModelInputs, key: tuple) -> float:
+def restraint_upper(p: ModelInputs, keys: list) -> np.ndarray:
     """Restraint[s, c, m, t] <= restraint share x demand."""
-    return p.restraint_share[key[1]] * p.demand[key]
+    return _per_commodity(p.restraint_share, keys) * _demand(p, keys)
 
 
-def shortfall_upper(p: ModelInputs, key: tuple) -> float:
+def shortfall_upper(p: ModelInputs, keys: list) -> np.ndarray:
     """Shortfall[s, c, m, t] <= (1 - restraint share) x demand. Restraint is cheaper than shortfall
     (checked on input), so it is used up first; this bound keeps restraint + shortfall within
     demand without an extra row."""
-    return (1 - p.restraint_share[key[1]]) * p.demand[key]
+    return (1 - _per_commodity(p.restraint_share, keys)) * _demand(p, keys)
+
+
+def _demand(p: ModelInputs, keys: list) -> np.ndarray:
+    return np.fromiter(map(p.demand.__getitem__, keys), dtype=float, count=len(keys))
+
+
+def _per_commodity(value: dict, keys: list) -> np.ndarray:
+    return np.fromiter(map(value.__getitem__, map(itemgetter(1), keys)), dtype=float, count=len(keys))
