@@ -1,8 +1,9 @@
 """The cost items of the objective, declared once as (item, variable, coefficient) terms.
 
-The Pyomo expressions First_Stage_Cost and Scenario_Cost are built from these terms, the result
-tables price a solution's column values with them, and the scenario decomposition sets derived
-scenario LPs' costs from them (optimizer/template.py), so a cost is never written twice.
+The objective's Pyomo expressions (Expected_Cost, and Scenario_Total_Cost for the CVaR rows) are
+built from these terms, the result tables price a solution's column values with them, and the
+scenario decomposition and the warm re-solve write derived LPs' costs from them
+(optimizer/template.py), so a cost is never written twice.
 """
 
 from __future__ import annotations
