@@ -85,9 +85,17 @@ def _log(record: dict) -> None:
           file=sys.stderr, flush=True)
 
 
+def commit() -> str:
+    """The checkout's commit, marked dirty if files differ from it (what the figures measured)."""
+    def git(*command: str) -> str:
+        return subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    return head + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def run(args) -> dict:
-    out = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "seed": args.seed,
-           "timeout_s": args.timeout, "grid": [], "settings": [], "resolve": []}
+    out = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": commit(),
+           "seed": args.seed, "timeout_s": args.timeout, "grid": [], "settings": [], "resolve": []}
     for months, scenarios in parse_sizes(args.sizes):
         for name in args.approaches.split(","):
             task = {"kind": "grid", "approach": name, "months": months, "scenarios": scenarios, "seed": args.seed}
@@ -115,7 +123,7 @@ def merge(runs: list[dict]) -> dict:
     for key in ("grid", "settings", "resolve"):
         out[key] = [record for run in runs for record in run[key]]
     out["finished"] = runs[-1].get("finished")
-    out["parts"] = [{k: run.get(k) for k in ("started", "finished", "timeout_s")} for run in runs]
+    out["parts"] = [{k: run.get(k) for k in ("started", "finished", "timeout_s", "commit")} for run in runs]
     return out
 
 

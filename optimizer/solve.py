@@ -77,20 +77,23 @@ class CompiledLP:
 
     @classmethod
     def from_model(cls, model: pyo.ConcreteModel) -> "CompiledLP":
-        with PauseGC():  # the model holds millions of objects; collection passes over them cost seconds
+        # the model holds millions of objects: collection passes over them would cost seconds, in
+        # the compiler and in the lists below alike (1.4 s of 5.2 s at 120x50 when only the
+        # compiler ran with collection paused)
+        with PauseGC():
             info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-        A = scipy.sparse.csc_array(info.A)
-        inf = highspy.kHighsInf
-        # mixed form: kind 0 is an equality, 1 an upper bound (<= rhs), -1 a lower bound (>= rhs)
-        kind = np.array([k for _, k in info.rows], dtype=int)
-        rhs = np.asarray(info.rhs, dtype=float)
-        return cls(
-            columns=list(info.columns), rows=[con for con, _ in info.rows],
-            col_cost=info.c.toarray().ravel() if A.shape[1] else np.zeros(0),
-            col_lower=np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float),
-            col_upper=np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float),
-            row_lower=np.where(kind == 1, -inf, rhs), row_upper=np.where(kind == -1, inf, rhs),
-            matrix=A, offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0)
+            A = scipy.sparse.csc_array(info.A)
+            inf = highspy.kHighsInf
+            # mixed form: kind 0 is an equality, 1 an upper bound (<= rhs), -1 a lower bound (>= rhs)
+            kind = np.array([k for _, k in info.rows], dtype=int)
+            rhs = np.asarray(info.rhs, dtype=float)
+            return cls(
+                columns=list(info.columns), rows=[con for con, _ in info.rows],
+                col_cost=info.c.toarray().ravel() if A.shape[1] else np.zeros(0),
+                col_lower=np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float),
+                col_upper=np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float),
+                row_lower=np.where(kind == 1, -inf, rhs), row_upper=np.where(kind == -1, inf, rhs),
+                matrix=A, offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0)
 
     def with_own_numbers(self) -> "CompiledLP":
         """A copy whose costs, bounds and sides can be changed; the matrix and maps are shared."""
