@@ -7,19 +7,21 @@ component name and index, and sends only the numbers that differ; HiGHS restarts
 basis (and skips presolve). An edit of scenario events alone rebuilds only that scenario's inputs
 and writes its numbers straight into the held LP (optimizer.template), without Pyomo; so does a
 data edit that reaches the LP only through those numbers and the cost terms (prices, capacities,
-demand, costs). A
-change of structure (another horizon, a new ban group, a new route, a risk weight) rebuilds the
-whole model: sent as changes when the matrix pattern is unchanged, else solved cold.
+demand, costs), whose scenario inputs are recomputed only where the edited data reaches them
+(build_inputs(previous=...)). A change of structure (another horizon, a new ban group, a new
+route, a risk weight) rebuilds the whole model: sent as changes when the matrix pattern is
+unchanged, else solved cold.
 
-WarmRunner does the same for solve_case's joint / independent / both runs, one WarmSolver per LP.
+WarmRunner does the same for solve_case's joint / independent / both runs, one WarmSolver per LP,
+and runs HiGHS on its LPs at once (one thread each).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import highspy
@@ -114,7 +116,8 @@ class WarmSolver:
         if self.last_path == "cold" and outcome.optimal:
             # HiGHS solved the presolved LP; one more run on the unchanged LP sets its simplex up
             # on the whole LP now (0.1 s at 120x50), which the first warm re-solve would pay later
-            # at several times the cost (bench/: 1.1 s -> 0.6 s on the lower-bound build)
+            # at several times the cost (measured on the lower-bound build at 120x50: its first
+            # warm run 1.1 s without this run, 0.6 s with it)
             self._held.highs.run()
         return outcome
 
