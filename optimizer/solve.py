@@ -78,8 +78,8 @@ class CompiledLP:
     @classmethod
     def from_model(cls, model: pyo.ConcreteModel) -> "CompiledLP":
         # the model holds millions of objects: collection passes over them would cost seconds, in
-        # the compiler and in the lists below alike (1.4 s of 5.2 s at 120x50 when only the
-        # compiler ran with collection paused)
+        # the compiler and in the lists below alike (bench/, 120x50: hand-off 6.4 s with only the
+        # compiler paused, 5.1 s with the lists too)
         with PauseGC():
             info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
             A = scipy.sparse.csc_array(info.A)
