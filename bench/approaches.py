@@ -7,9 +7,12 @@ previous step returned:
     build(inputs) -> model;  hand_off(model, highs_options) -> solver;  solve(solver) -> None;
     extract(solver) -> Extracted (objective in k$, the results a caller would use)
 
-- ``pyomo-core``: the project as it is today (solve_coalition): optimizer.model.build_model, the
-  standard-form compiler (optimizer.solve.CompiledLP) and passModel, then the result tables from
-  HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
+- ``pyomo-core``: the project as it is today (solve_coalition): optimizer.assemble.lp_of (one
+  scenario built by the blocks in Pyomo and compiled by the standard-form compiler, the LP over
+  all scenarios assembled from its arrays), highspy's addRows + addCols, then the result tables
+  from HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
+- ``pyomo-whole``: the whole model built by the blocks (optimizer.model.build_model) and compiled
+  (optimizer.solve.CompiledLP), then as pyomo-core: pyomo-core until the assembly.
 - ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped; one Pyomo model
   for the whole set, the scenario LPs derived from it by optimizer.template), the route solve_case
   takes from 16 scenarios on. ``pyomo-decomposed-2w``: the same with two worker processes
@@ -38,11 +41,12 @@ from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
 from pyomo.environ import Var
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from optimizer.assemble import lp_of
 from optimizer.inputs import ModelInputs
 from optimizer.model import build_model
 from optimizer.results import extract_tables
 from optimizer.layout import LPLayout
-from optimizer.solve import SolveOutcome, compile_and_solve, solver_name
+from optimizer.solve import SolveOutcome, compile_and_solve, solve_compiled, solver_name
 
 from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays
 
@@ -81,32 +85,52 @@ def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
 # --- pyomo-core: the project's own path, whatever optimizer/solve.py does today ----------------
 
 class _CoreRun:
-    """build_model, then compile_and_solve, then extract_tables, as solve_case does."""
+    """solve_coalition's route for one LP: optimizer.assemble.lp_of (one scenario built in Pyomo and
+    compiled, the LP over all scenarios assembled from it), solve_compiled, extract_tables."""
 
     def __init__(self, inputs: ModelInputs):
-        self.inputs, self.model = inputs, build_model(inputs)
+        self.inputs = inputs
+        self.compiled, self.layout = lp_of(inputs)
 
     def hand_off_and_solve(self, options: dict) -> "_CoreRun":
-        self.compiled, self.outcome = compile_and_solve(self.model, highs_options=options)
+        self.outcome = solve_compiled(self.compiled, highs_options=options)
         return self
 
     def extract(self) -> Extracted:
         out = self.outcome
         if out.optimal:
-            extract_tables(self.inputs, LPLayout.of(self.model, self.compiled), out)
-        return Extracted(out.objective, out.status, getattr(out, "timings", {}).get("solve", out.seconds), 0)
+            extract_tables(self.inputs, self.layout, out)
+        return Extracted(out.objective, out.status, out.timings.get("solve", out.seconds), 0)
 
     def rebalance(self, steps: dict[str, float]) -> None:
-        """The hand-off step compiles, hands over, runs HiGHS and reads the solution in one call;
-        its own timings split it (compile + hand_off -> hand-off, solve -> solve, load -> extract)."""
-        t, wall = getattr(self.outcome, "timings", {}), steps["hand_off"]
+        """The hand-off step hands over, runs HiGHS and reads the solution in one call; its own
+        timings split it (compile, if any, + hand_off -> hand-off, solve -> solve, load -> extract)."""
+        t, wall = self.outcome.timings, steps["hand_off"]
         steps["hand_off"] = t.get("compile", 0.0) + t.get("hand_off", 0.0)
         steps["solve"] += t.get("solve", wall - steps["hand_off"])
         steps["extract"] += max(0.0, wall - steps["hand_off"] - t.get("solve", wall - steps["hand_off"]))
 
 
+class _WholeRun(_CoreRun):
+    """The whole model built in Pyomo (build_model), compile_and_solve, extract_tables: pyomo-core
+    until the single LP was assembled from one scenario's (optimizer/assemble.py)."""
+
+    def __init__(self, inputs: ModelInputs):
+        self.inputs, self.model = inputs, build_model(inputs)
+
+    def hand_off_and_solve(self, options: dict) -> "_WholeRun":
+        compiled, self.outcome = compile_and_solve(self.model, highs_options=options)
+        self.layout = LPLayout.of(self.model, compiled)
+        return self
+
+
 def _core_size(run: _CoreRun) -> tuple[int, int, int | None]:
-    return run.model.nvariables(), run.model.nconstraints(), None  # nnz: taken from the lower bound
+    # nnz: taken from the lower bound
+    return run.layout.size("columns"), run.layout.size("rows"), None
+
+
+def _whole_size(run: _WholeRun) -> tuple[int, int, int | None]:
+    return run.model.nvariables(), run.model.nconstraints(), None
 
 
 # --- pyomo-decomposed: solve_case's route for large risk-neutral sets ---------------------------
@@ -279,6 +303,8 @@ class _LinopyRun:
 APPROACHES: dict[str, Approach] = {
     "pyomo-core": Approach("pyomo-core", _CoreRun, lambda run, o: run.hand_off_and_solve(o),
                            lambda run: None, lambda run: run.extract(), _core_size),
+    "pyomo-whole": Approach("pyomo-whole", _WholeRun, lambda run, o: run.hand_off_and_solve(o),
+                            lambda run: None, lambda run: run.extract(), _whole_size),
     "pyomo-decomposed": Approach("pyomo-decomposed", _DecomposedRun, lambda run, o: run.hand_off_and_solve(o),
                                  lambda run: None, lambda run: run.extract(), _decomposed_size),
     "pyomo-decomposed-2w": Approach("pyomo-decomposed-2w", lambda p: _DecomposedRun(p, workers=2),

@@ -21,7 +21,7 @@ from . import report
 ROOT = Path(__file__).absolute().parents[1]  # not resolve(): keep a symlinked checkout
 DEFAULT_SIZES = "24x1,24x8,60x10,120x10,120x50,120x200"
 QUICK_SIZES = "24x1,24x8,60x10"
-APPROACH_NAMES = ("pyomo-core", "pyomo-compiler", "lp-matrix", "linopy")
+APPROACH_NAMES = ("pyomo-core", "pyomo-whole", "pyomo-compiler", "lp-matrix", "linopy")
 SETTINGS = {  # HiGHS options on the lower-bound build; "default" is HiGHS's LP default (dual simplex)
     "default": {},
     "ipm+crossover": {"solver": "ipm", "run_crossover": "on"},

@@ -6,8 +6,8 @@ theta_s >= F_s(x_k) + g_k (x - x_k), where F_s(x) is scenario s's total cost (fi
 with x fixed and g_k its gradient (the reduced costs of the fixed first-stage columns). Each
 scenario's LP stays in its own HiGHS instance and is re-solved warm as x moves. The loop stops when
 the best plan found is within a relative gap of the master's lower bound. Every scenario LP is
-given one structure (_template_inputs), so one Pyomo model is built and the other scenarios'
-LPs are derived from it (optimizer.template).
+given one structure (optimizer.template.template_inputs), so one Pyomo model is built and the
+other scenarios' LPs are derived from it (optimizer.template).
 """
 
 from __future__ import annotations
@@ -16,19 +16,17 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import time
-from dataclasses import dataclass, replace
-from itertools import groupby
-from operator import itemgetter
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
 import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
-from .inputs import SCENARIO_KEYED, ModelInputs
+from .inputs import ModelInputs
 from .results import extract_tables
 from .solve import SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
-from .template import ScenarioTemplate
+from .template import ScenarioTemplate, split_by_scenario, template_inputs
 
 FIRST_STAGE = ("New_Capacity", "Initial_Stock")
 REL_GAP = 1e-9
@@ -47,24 +45,6 @@ class ScenarioLP:
 
 def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
     return [(name, c, m) for name in FIRST_STAGE for c in p.commodities for m in p.members]
-
-
-def _split_by_scenario(p: ModelInputs) -> list[ModelInputs]:
-    """Each scenario of `p` alone, with probability 1, so that its LP's cost is F_s. One pass over
-    the scenario-keyed parameters: their keys come scenario by scenario, so groupby hands over
-    whole runs (and update merges any run that is not whole). Small dicts per scenario also make
-    the lookups of template.write_scenario_numbers faster than in the whole set's."""
-    parts = {s: {name: set() if name == "closed" else {} for name in SCENARIO_KEYED} for s in p.scenarios}
-    for name in SCENARIO_KEYED:
-        values = getattr(p, name)
-        runs = groupby(values, key=itemgetter(0)) if name == "closed" else groupby(values.items(), key=_scenario_of)
-        for s, run in runs:
-            parts[s][name].update(run)
-    return [replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios]
-
-
-def _scenario_of(item: tuple) -> str:
-    return item[0][0]
 
 
 def _evaluate(sub: ScenarioLP, first_cols: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -270,18 +250,6 @@ class _Workers:
             connection.close()
 
 
-def _template_inputs(p: ModelInputs, first: ModelInputs) -> ModelInputs:
-    """`first` (the first scenario of `p` alone) given the supplier-capacity rows of every member
-    group that any scenario's ban singles out, at full capacity where its own scenario has no such
-    ban. Such a row is implied by the coalition's row for the same supplier and month (whose right-hand side is
-    at most full capacity and whose sum holds the group's imports and more), so no optimum changes;
-    but then every scenario's LP has the template's structure, with its numbers written in
-    (optimizer.template; a row absent from a scenario's inputs gets full capacity)."""
-    s = first.scenarios[0]
-    every = {(s, *key[1:]): 1.0 for key in p.supply_rows}
-    return replace(first, supply_rows={**every, **first.supply_rows})
-
-
 def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers: int = 1) -> Decomposed:
     """Multi-cut L-shaped method to a relative gap of REL_GAP, with the scenario LPs in `workers`
     processes (1: in this process). Raises RuntimeError if a scenario LP or the master fails."""
@@ -290,8 +258,8 @@ def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers:
     # scenarios dealt round-robin to the workers, keeping their order within each
     workers = max(1, workers)
     with PauseGC():  # many small objects that all stay: collection passes would only slow this
-        subs = _split_by_scenario(p)
-        template = ScenarioTemplate.build(_template_inputs(p, subs[0]))
+        subs = split_by_scenario(p)
+        template = ScenarioTemplate.build(template_inputs(p, subs[0]))
         groups = [subs[w::workers] for w in range(workers) if subs[w::workers]]
         if len(groups) == 1:
             driver = ScenarioGroup(groups[0], template, keys, highs_options or {})

@@ -117,26 +117,43 @@ class Family:
         return self._lookup.get(key, MISSING)
 
 
-def laid_out(family: Family, first: str, scenarios: list[str], size: int) -> Family:
-    """A family whose keys all start with `first` (one scenario's), repeated for each of `scenarios`
-    in an LP made of copies of this one laid end to end (`size` columns or rows each): keys
-    renamed, positions shifted by `size` per copy."""
+def laid_out(family: Family, first: str, scenarios: list[str], positions: np.ndarray,
+              keep: np.ndarray | None = None) -> Family:
+    """A family whose keys all start with `first` (one scenario's), repeated for each of
+    `scenarios` with its keys renamed: the family of an LP holding a copy of the scenario's LP per
+    scenario. positions: each key's position in each copy (copy after copy, MISSING where absent);
+    keep: which of those keys the family has (default all: a row the copy's scenario does not
+    have is left out, as the blocks leave it out of that scenario's model)."""
     n, copies = len(family), len(scenarios)
     index = family.indices_of(first)
-    positions = np.concatenate([np.where(family.positions == MISSING, MISSING, family.positions + k * size)
-                                for k in range(copies)])
+    if keep is None:
+        by_first = {s: index + k * n for k, s in enumerate(scenarios)}
+        selected = None
+    else:
+        selected = np.flatnonzero(keep)
+        positions = positions[selected]
+        present, copy = positions != MISSING, selected // max(n, 1)
+        by_first = {s: np.flatnonzero(present & (copy == k)) for k, s in enumerate(scenarios)}
 
     def keys() -> list:
         if len(index) == n:  # every key is in the LP: each copy's keys are one zip
-            return [key for s in scenarios for key in family.keys_of(first, s)]
-        return [(s,) + key[1:] for s in scenarios for key in family.keys]
+            every = [key for s in scenarios for key in family.keys_of(first, s)]
+        else:
+            every = [(s,) + key[1:] for s in scenarios for key in family.keys]
+        return every if selected is None else [every[i] for i in selected.tolist()]
 
     def columns() -> list:
-        return [pd.array(scenarios, dtype="str").take(np.repeat(np.arange(copies), n))] + [
-            np.tile(c, copies) if isinstance(c, np.ndarray) else c.take(np.tile(np.arange(n), copies))
-            for c in family.columns()[1:]]
+        rows = np.arange(copies * n) if selected is None else selected
+        return [pd.array(scenarios, dtype="str").take(rows // max(n, 1))] + [
+            c[rows % n] if isinstance(c, np.ndarray) else c.take(rows % n) for c in family.columns()[1:]]
 
-    return Family(keys, positions, {s: index + k * n for k, s in enumerate(scenarios)}, columns)
+    return Family(keys, positions, by_first, columns)
+
+
+def shifted(family: Family, copies: int, size: int) -> np.ndarray:
+    """A family's positions in `copies` copies of its LP laid end to end, `size` columns or rows each."""
+    return np.concatenate([np.where(family.positions == MISSING, MISSING, family.positions + k * size)
+                           for k in range(copies)])
 
 
 def _column(values: np.ndarray):

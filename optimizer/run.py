@@ -12,13 +12,13 @@ import pandas as pd
 
 from .case import Case
 from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, RunOptions, build_inputs, capacity_split
-from .model import build_model
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
+from .assemble import lp_of
 from .decompose import lp_size, outcome_and_tables, solve_decomposed
 from .layout import LPLayout
-from .solve import SolveOutcome, compile_and_solve, solver_name
+from .solve import SolveOutcome, solve_compiled, solver_name
 
 MODES = ("joint", "independent", "both")
 DECOMPOSE_MIN_SCENARIOS = 16  # below this the single LP solves faster (bench/)
@@ -191,10 +191,10 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
     inputs = build_inputs(case, scenario_set, options, members, capacity_share)
     if _use_decomposition(inputs, options):
         return _solve_by_decomposition(inputs, options, label, members, started)
-    model = build_model(inputs)
+    compiled, layout = lp_of(inputs)
     build_seconds = time.perf_counter() - started
-    compiled, outcome = compile_and_solve(model, options.time_limit_s, HIGHS_OPTIONS)
-    return solution_from(LPLayout.of(model, compiled), inputs, outcome, label, members, build_seconds)
+    outcome = solve_compiled(compiled, options.time_limit_s, HIGHS_OPTIONS)
+    return solution_from(layout, inputs, outcome, label, members, build_seconds)
 
 
 def _use_decomposition(inputs: ModelInputs, options: RunOptions) -> bool:

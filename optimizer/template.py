@@ -12,12 +12,14 @@ re-solve writes an edited scenario's numbers straight into the LP HiGHS holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import groupby, islice
+from operator import itemgetter
 
 import highspy
 import numpy as np
 
-from .inputs import ModelInputs
-from .layout import MISSING, Family, LPLayout, laid_out
+from .inputs import SCENARIO_KEYED, ModelInputs
+from .layout import MISSING, Family, LPLayout, laid_out, shifted
 from .model import build_model, market, supply
 from .model.costs import COST_TERMS
 from .solve import CompiledLP
@@ -43,6 +45,38 @@ def structures(p: ModelInputs) -> dict[str, frozenset]:
     for key in p.supply_rows:
         rows[key[0]].append(key[1:])
     return {s: frozenset(keys) for s, keys in rows.items()}
+
+
+def split_by_scenario(p: ModelInputs) -> list[ModelInputs]:
+    """Each scenario of `p` alone, with probability 1 (so that its LP's cost is the scenario's
+    total). The scenario-keyed parameters' keys come scenario by scenario: each run of one
+    scenario's keys is counted and its items taken in one slice (update merges a run that is not
+    whole). Small dicts per scenario also make the lookups of write_scenario_numbers faster than
+    in the whole set's."""
+    parts = {s: {name: set() if name == "closed" else {} for name in SCENARIO_KEYED} for s in p.scenarios}
+    for name in SCENARIO_KEYED:
+        values = getattr(p, name)
+        items = iter(values) if name == "closed" else iter(values.items())
+        for s, run in groupby(values, key=itemgetter(0)):
+            parts[s][name].update(islice(items, len(list(run))))
+    return [replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios]
+
+
+def template_inputs(p: ModelInputs, first: ModelInputs) -> ModelInputs:
+    """`first` (the first scenario of `p` alone) given the supplier-capacity rows of every member
+    group that any scenario's ban singles out, at full capacity where its own scenario has no such
+    ban. Such a row is implied by the coalition's row for the same supplier and month (whose
+    right-hand side is at most full capacity and whose sum holds the group's imports and more), so
+    no optimum changes; but then every scenario's LP has the template's structure, with its
+    numbers written in (a row absent from a scenario's inputs gets full capacity)."""
+    s = first.scenarios[0]
+    tails = dict.fromkeys(map(_tail, p.supply_rows))  # distinct, in order of first appearance
+    every = dict.fromkeys([(s, *tail) for tail in tails], 1.0)
+    return replace(first, supply_rows={**every, **first.supply_rows})
+
+
+def _tail(key: tuple) -> tuple:
+    return key[1:]
 
 
 def index_by_scenario(layout: LPLayout) -> None:
@@ -79,11 +113,16 @@ class ScenarioTemplate:
                            for name, family in getattr(self.layout, kind).items()}
                           for kind in ("columns", "rows")))
 
-    def _laid_out(self, family: Family, scenarios: list[str], size: int) -> Family:
+    def is_first_stage(self, family: Family) -> bool:
+        """Whether a family of the template's layout is first stage (one for all scenarios): its
+        keys do not start with the scenario's name."""
         keys = family.keys
-        if not keys or not isinstance(keys[0], tuple) or keys[0][0] != self.scenario:
-            return family  # first-stage components are the same in every scenario
-        return laid_out(family, self.scenario, scenarios, size)
+        return not keys or not isinstance(keys[0], tuple) or keys[0][0] != self.scenario
+
+    def _laid_out(self, family: Family, scenarios: list[str], size: int) -> Family:
+        if self.is_first_stage(family):
+            return family  # the same in every scenario
+        return laid_out(family, self.scenario, scenarios, shifted(family, len(scenarios), size))
 
     def lp_for(self, p: ModelInputs, scenario: str) -> CompiledLP:
         """The LP of `scenario` of `p` alone (same structure as the template), its costs weighted as

@@ -32,6 +32,7 @@ from .case import Case
 from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
                      restrict, with_scenarios)
 from .layout import MISSING, LPLayout
+from .assemble import lp_of
 from .model import build_model
 from .run import (HIGHS_OPTIONS, Coalition, RunResult, Solution, resolved_options, run_coalitions,
                   solution_from)
@@ -199,9 +200,7 @@ class WarmSolver:
 
     def _send_model(self, inputs: ModelInputs, options: RunOptions) -> None:
         """Build the whole model; send its changes if it has the held LP's structure, else pass it cold."""
-        model = build_model(inputs)
-        compiled = CompiledLP.from_model(model)
-        layout = LPLayout.of(model, compiled)
+        compiled, layout = lp_of(inputs)
         held = self._held
         if held is not None and _same_pattern(held, compiled, layout):
             n_rows, n_cols = compiled.matrix.shape
@@ -212,14 +211,14 @@ class WarmSolver:
             for k in changed:  # the same pattern: entries align
                 col = int(np.searchsorted(compiled.matrix.indptr, k, side="right") - 1)
                 held.highs.changeCoeff(int(compiled.matrix.indices[k]), col, float(compiled.matrix.data[k]))
-            held.compiled, held.layout, held.structure = compiled.without_model(), layout, structures(inputs)
+            held.compiled, held.layout, held.structure = compiled, layout, structures(inputs)
             index_by_scenario(layout)
             self.last_path = "warm"
             return
         self.close()
         highs, log_path = new_highs(options.time_limit_s, HIGHS_OPTIONS)
         compiled.pass_to(highs)
-        self._held = _Held(highs, log_path, compiled.without_model(), layout, inputs, "", options, (), None,
+        self._held = _Held(highs, log_path, compiled, layout, inputs, "", options, (), None,
                            structures(inputs))
         index_by_scenario(layout)
         self.last_path = "cold"

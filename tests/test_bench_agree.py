@@ -1,4 +1,4 @@
-"""The benchmark's three builds of the LP reach the same optimum, and its scenario generator is
+"""The benchmark's builds of the LP reach the same optimum, and its scenario generator is
 reproducible. No timings here: bench/ times them (python -m bench.run)."""
 
 import pytest
@@ -12,7 +12,7 @@ from optimizer import RunOptions, load_case, load_scenario_set  # noqa: E402
 from optimizer.inputs import build_inputs  # noqa: E402
 
 REL_TOL = 1e-6
-BUILDS = ("pyomo-core", "lp-matrix", "linopy")
+BUILDS = ("pyomo-core", "pyomo-whole", "lp-matrix", "linopy")
 
 
 @pytest.fixture(scope="module")

@@ -70,14 +70,14 @@ def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
     import numpy as np
 
     from bench.scenario_generator import generate_scenario_set
-    from optimizer.decompose import _split_by_scenario
+    from optimizer.template import split_by_scenario
     from optimizer.inputs import build_inputs
     from optimizer.template import ScenarioTemplate, structure
 
     case = load_case()
     scenario_set = generate_scenario_set(case, 24, 24, seed=3)
     p = build_inputs(case, scenario_set, RunOptions(horizon_months=24, swaps=True))
-    subs = {sub.scenarios[0]: sub for sub in _split_by_scenario(p)}
+    subs = {sub.scenarios[0]: sub for sub in split_by_scenario(p)}
     templates = {}
     for s, sub in subs.items():
         template = templates.setdefault(structure(sub), ScenarioTemplate.build(sub))
@@ -99,7 +99,7 @@ def test_decomposition_with_bans_on_one_member_matches_single_lp():
     has no such ban, which the coalition's row implies), so that one Pyomo model serves all. The
     optimum must equal the single LP's (gap 1e-9) and the tables must add up to it."""
     from bench.scenario_generator import generate_scenario_set
-    from optimizer.decompose import _split_by_scenario, _template_inputs
+    from optimizer.template import split_by_scenario, template_inputs
     from optimizer.inputs import build_inputs
     from optimizer.template import structure, structures
 
@@ -108,8 +108,8 @@ def test_decomposition_with_bans_on_one_member_matches_single_lp():
     options = RunOptions(horizon_months=24)
     p = build_inputs(case, scenario_set, options)
     assert len(set(structures(p).values())) > 1
-    template_inputs = _template_inputs(p, _split_by_scenario(p)[0])
-    assert structure(template_inputs) == frozenset().union(*structures(p).values())
+    union = template_inputs(p, split_by_scenario(p)[0])
+    assert structure(union) == frozenset().union(*structures(p).values())
     whole = solve_case(case, scenario_set, "joint", RunOptions(horizon_months=24, decompose=False)).joint
     split = solve_case(case, scenario_set, "joint", RunOptions(horizon_months=24, decompose=True)).joint
     assert split.optimal and split.objective_musd == pytest.approx(whole.objective_musd, rel=1e-8)
