@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 import pandas as pd
@@ -147,13 +147,48 @@ def laid_out(family: Family, first: str, scenarios: list[str], positions: np.nda
         return [pd.array(scenarios, dtype="str").take(rows // max(n, 1))] + [
             c[rows % n] if isinstance(c, np.ndarray) else c.take(rows % n) for c in family.columns()[1:]]
 
-    return Family(keys, positions, by_first, columns)
+    return _LaidOut(keys, positions, by_first, columns, family, first, scenarios, keep)
 
 
 def shifted(family: Family, copies: int, size: int) -> np.ndarray:
     """A family's positions in `copies` copies of its LP laid end to end, `size` columns or rows each."""
     return np.concatenate([np.where(family.positions == MISSING, MISSING, family.positions + k * size)
                            for k in range(copies)])
+
+
+class _LaidOut(Family):
+    """A family made by laid_out: one scenario's keys and key columns (what a warm edit writes a
+    scenario's numbers from) are read from the template's family, renamed, without making the
+    whole family's keys."""
+
+    def __init__(self, keys, positions, by_first, columns, source: Family, first: str, scenarios: list[str],
+                 keep: np.ndarray | None):
+        super().__init__(keys, positions, by_first, columns)
+        self._source, self._first = source, first
+        self._copy = {s: k for k, s in enumerate(scenarios)}
+        self._keep = None if keep is None else keep.reshape(len(scenarios), len(source))
+
+    def _kept(self, first) -> np.ndarray | None:
+        """Which of the source's keys in the LP the copy of `first` has (None: all)."""
+        if self._keep is None:
+            return None
+        return self._keep[self._copy[first]][self._source.indices_of(self._first)]
+
+    def keys_of(self, first, renamed=None) -> list:
+        if first not in self._copy:
+            return []
+        keys = self._source.keys_of(self._first, first if renamed is None else renamed)
+        kept = self._kept(first)
+        return keys if kept is None else list(compress(keys, kept.tolist()))
+
+    def columns_of(self, first, renamed=None) -> list:
+        if first not in self._copy:
+            return []
+        columns = self._source.columns_of(self._first, first if renamed is None else renamed)
+        kept = self._kept(first)
+        if kept is None:
+            return columns
+        return [list(compress(c, kept.tolist())) if isinstance(c, list) else c[kept] for c in columns]
 
 
 def _column(values: np.ndarray):

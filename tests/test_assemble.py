@@ -47,10 +47,25 @@ def _whole(p) -> dict:
 
 
 def _assert_same_lp(p) -> None:
-    whole, assembled = _whole(p), _labelled(*assemble(p))
+    lp, layout = assemble(p)
+    whole, assembled = _whole(p), _labelled(lp, layout)
     for part in ("sizes", "offset", "columns", "rows"):
         assert assembled[part] == whole[part], part  # bit for bit: the warm re-solve compares exactly
     assert assembled["entries"] == whole["entries"]
+    _assert_scenario_views_agree(layout, p.scenarios)
+
+
+def _assert_scenario_views_agree(layout: LPLayout, scenarios: list[str]) -> None:
+    """One scenario's keys and key columns, which a warm edit reads from the template's family,
+    are the family's own at that scenario's indices."""
+    for kind in ("columns", "rows"):
+        for name, family in getattr(layout, kind).items():
+            for s in scenarios:
+                index = family.indices_of(s).tolist()
+                assert family.keys_of(s) == [family.keys[i] for i in index], (name, s)
+                if len(index):
+                    own = [list(np.asarray(c)[index]) for c in family.columns()]
+                    assert [list(c) for c in family.columns_of(s)] == own, (name, s)
 
 
 def test_assembled_lp_is_the_whole_lp_for_generated_scenarios():
