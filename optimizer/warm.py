@@ -9,8 +9,8 @@ and writes its numbers straight into the held LP (optimizer.template), without P
 data edit that reaches the LP only through those numbers and the cost terms (prices, capacities,
 demand, costs), whose scenario inputs are recomputed only where the edited data reaches them
 (build_inputs(previous=...)). A change of structure (another horizon, a new ban group, a new
-route, a risk weight) rebuilds the whole model: sent as changes when the matrix pattern is
-unchanged, else solved cold.
+route, a risk weight) makes the whole LP again (optimizer.assemble.lp_of): sent as changes when
+the matrix pattern is unchanged, else solved cold.
 
 WarmRunner does the same for solve_case's joint / independent / both runs, one WarmSolver per LP,
 and runs HiGHS on its LPs at once (one thread each).
@@ -199,7 +199,7 @@ class WarmSolver:
         return self._held.compiled.matrix.shape[1]
 
     def _send_model(self, inputs: ModelInputs, options: RunOptions) -> None:
-        """Build the whole model; send its changes if it has the held LP's structure, else pass it cold."""
+        """Make the whole LP; send its changes if it has the held LP's structure, else pass it cold."""
         compiled, layout = lp_of(inputs)
         held = self._held
         if held is not None and _same_pattern(held, compiled, layout):
