@@ -12,14 +12,15 @@ whole model took 9 s from inputs to HiGHS, bench/). tests/test_assemble.py check
 assembled LP is the LP that build_model and the compiler give, entry by entry under the layouts'
 names.
 
-A risk-weighted objective (CVaR) couples the scenarios through rows that hold each scenario's
-whole cost; such LPs are built whole (lp_of).
+A risk weight (CVaR) adds a row per scenario that holds its whole cost, two kinds of columns and
+weights on the objective: they are added to the assembled risk-neutral LP (_with_cvar).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import highspy
 import numpy as np
 import scipy.sparse
 from pyomo.common.gc_manager import PauseGC
@@ -32,9 +33,9 @@ from .template import ScenarioTemplate, split_by_scenario, template_inputs, writ
 
 
 def lp_of(p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
-    """The LP of `p` (without its Pyomo objects) and its layout: assembled from one scenario's
-    when the objective is risk-neutral, else built whole."""
-    if p.cvar_weight == 0 and p.scenarios:
+    """The LP of `p` (without its Pyomo objects) and its layout, assembled from one scenario's
+    (an LP without scenarios is built whole)."""
+    if p.scenarios:
         return assemble(p)
     model = build_model(p)
     compiled = CompiledLP.from_model(model)
@@ -71,23 +72,29 @@ class _Kind:
 
 
 def assemble(p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
-    """The risk-neutral LP of `p` and its layout, from one scenario's template."""
+    """The LP of `p` and its layout, from one scenario's template (risk-neutral; the CVaR rows and
+    columns of a risk weight are added to the risk-neutral LP, _with_cvar)."""
     with PauseGC():  # many small objects that all stay: collection passes would only slow this
-        subs = split_by_scenario(p)
+        subs = split_by_scenario(replace(p, cvar_weight=0.0))
         template = ScenarioTemplate.build(template_inputs(p, subs[0]))
         cols, rows = _Kind.of(template, "columns"), _Kind.of(template, "rows")
         keep = _kept_rows(template, subs, rows)
         new_row = _new_rows(keep, rows.n_first)
-        blocks = []
+        blocks, totals = [], []
         for sub in subs:  # each scenario's numbers, its costs weighted by its probability
             s = sub.scenarios[0]
             block = template.compiled.with_own_numbers()
+            if p.cvar_weight:  # the scenario's own costs (weight 1), which its CVaR row sums
+                write_scenario_numbers(block, template.layout, sub, s, template.scenario, template.probability, 1.0)
+                totals.append(block.col_cost.copy())
             write_scenario_numbers(block, template.layout, sub, s, template.scenario, template.probability,
                                    p.probability[s])
             blocks.append(block)
         lp = _numbers(template.compiled, blocks, cols, rows, keep)
         lp.matrix = _matrix(template.compiled.matrix, cols, rows, new_row)
         layout = _layout(template, p.scenarios, cols, rows, new_row)
+        if p.cvar_weight:
+            _with_cvar(lp, layout, p, cols, totals)
     return lp, layout
 
 
@@ -186,3 +193,34 @@ def _layout(template: ScenarioTemplate, scenarios: list[str], cols: _Kind, rows:
 
     return LPLayout({name: column_family(f) for name, f in template.layout.columns.items()},
                     {name: row_family(f) for name, f in template.layout.rows.items()})
+
+
+def _with_cvar(lp: CompiledLP, layout: LPLayout, p: ModelInputs, cols: _Kind, totals: list[np.ndarray]) -> None:
+    """Add the risk rows of optimizer/model/risk.py to the risk-neutral LP, in place: the columns
+    Cost_Threshold and Cost_Excess[s], one row CVaR_Excess_Constraint[s] per scenario
+    (Cost_Excess[s] - Scenario_Total_Cost[s] + Cost_Threshold >= 0, its cost columns those with a
+    nonzero cost, as the compiler leaves them), and the objective (1 - w) x expected cost
+    + w x CVaR, each coefficient computed as the compiler computes it."""
+    w, tail, copies = p.cvar_weight, 1.0 / (1.0 - p.cvar_level), len(p.scenarios)
+    n_rows, n_cols = lp.matrix.shape
+    first_cols, scenario_cols = np.flatnonzero(cols.first), np.flatnonzero(~cols.first)
+    entries = []  # (row, column, value) of each scenario's risk row
+    for k, total in enumerate(totals):
+        at = np.concatenate([np.arange(cols.n_first), cols.n_first + k * cols.n_scenario + np.arange(cols.n_scenario)])
+        cost = np.concatenate([total[first_cols], total[scenario_cols]])
+        nonzero = cost != 0
+        entries.append((np.full(nonzero.sum(), k), at[nonzero], -cost[nonzero]))
+    row, col, value = (np.concatenate(part) for part in zip(*entries))
+    risk_rows = scipy.sparse.coo_array((value, (row, col)), shape=(copies, n_cols))
+    threshold_and_excess = scipy.sparse.hstack([np.ones((copies, 1)), scipy.sparse.eye_array(copies)])
+    lp.matrix = scipy.sparse.block_array([[lp.matrix, None], [risk_rows, threshold_and_excess]], format="csc")
+    probability = np.array([p.probability[s] for s in p.scenarios])
+    inf = highspy.kHighsInf
+    lp.col_cost = np.concatenate([(1 - w) * lp.col_cost, [w], w * (tail * probability)])
+    lp.col_lower = np.concatenate([lp.col_lower, [-inf], np.zeros(copies)])
+    lp.col_upper = np.concatenate([lp.col_upper, np.full(1 + copies, inf)])
+    lp.row_lower = np.concatenate([lp.row_lower, np.zeros(copies)])
+    lp.row_upper = np.concatenate([lp.row_upper, np.full(copies, inf)])
+    layout.columns["Cost_Threshold"] = Family([None], np.array([n_cols]))
+    layout.columns["Cost_Excess"] = Family(list(p.scenarios), n_cols + 1 + np.arange(copies))
+    layout.rows["CVaR_Excess_Constraint"] = Family(list(p.scenarios), n_rows + np.arange(copies))

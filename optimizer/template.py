@@ -21,7 +21,7 @@ import numpy as np
 from .inputs import SCENARIO_KEYED, ModelInputs
 from .layout import MISSING, Family, LPLayout, laid_out, shifted
 from .model import build_model, market, supply
-from .model.costs import COST_TERMS
+from .model.costs import COST_TERMS, variable_costs
 from .solve import CompiledLP
 
 # (rows or columns, component, which bound(s), value(inputs, keys) -> one per key, nan = no bound)
@@ -160,16 +160,10 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
         upper[positions] = numbers
         if bound == "both":
             lower[positions] = numbers
-    terms = [term for term in COST_TERMS if not term.first_stage]
-    rewrite = {term.variable for term in terms
-               if old_probability != probability or term.varies_by_scenario}
-    costs = {name: np.zeros(len(layout.column(name).indices_of(first))) for name in rewrite}
-    for term in terms:
-        if term.variable in rewrite:
-            columns = layout.column(term.variable).columns_of(first, renamed)
-            if columns:  # weighted term by term, in the order the objective's expression sums them
-                costs[term.variable] += probability * term.coefficients(p, columns)
-    for name, cost in costs.items():
+    rewrite = {term.variable for term in COST_TERMS if not term.first_stage
+               and (old_probability != probability or term.varies_by_scenario)}
+    columns = {name: layout.column(name).columns_of(first, renamed) for name in rewrite}
+    for name, cost in variable_costs(p, columns, lambda cols: probability, first_stage=False).items():
         family = layout.column(name)
         lp.col_cost[family.positions[family.indices_of(first)]] = cost
 
@@ -177,12 +171,8 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
 def write_first_stage_costs(lp: CompiledLP, layout: LPLayout, p: ModelInputs) -> None:
     """Write the first-stage columns' costs (their cost terms, unweighted) from `p` into the LP's
     arrays, as the risk-neutral objective has them."""
-    costs = {}
-    for term in COST_TERMS:
-        family = layout.column(term.variable)
-        if term.first_stage and len(family):
-            costs[term.variable] = costs.get(term.variable, 0.0) + term.coefficients(p, family.columns())
-    for name, cost in costs.items():
+    columns = {term.variable: layout.column(term.variable).columns() for term in COST_TERMS if term.first_stage}
+    for name, cost in variable_costs(p, columns, None, first_stage=True).items():
         family = layout.column(name)
         present = family.positions != MISSING
         lp.col_cost[family.positions[present]] = np.asarray(cost)[present]

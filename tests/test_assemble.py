@@ -100,14 +100,18 @@ def test_assembled_lp_of_one_scenario_is_its_template():
     _assert_same_lp(p)
 
 
-def test_risk_weighted_lp_is_built_whole():
-    """CVaR rows hold each scenario's whole cost and couple the scenarios: lp_of builds such an
-    LP in Pyomo (it has the CVaR columns, which no scenario block has)."""
-    case = tiny_case()
-    p = build_inputs(case, scenarios(case, ("base", 0.99, []), ("ban", 0.01, [ban(1, 1)])),
-                     RunOptions(horizon_months=6, cvar_weight=0.05))
+def test_assembled_risk_weighted_lp_is_the_whole_lp():
+    """A CVaR weight adds a row per scenario holding its whole cost (Scenario_Total_Cost), the
+    threshold and excess columns, and weights on the objective: the assembled LP has them as the
+    whole build does, bit for bit."""
+    from bench.scenario_generator import generate_scenario_set
+
+    case = load_case()
+    scenario_set = generate_scenario_set(case, 6, 12, seed=5)
+    p = build_inputs(case, scenario_set, RunOptions(horizon_months=12, cvar_weight=0.3, cvar_level=0.9))
+    _assert_same_lp(p)
     _, layout = lp_of(p)
-    assert len(layout.column("Cost_Excess")) == 2
+    assert len(layout.column("Cost_Excess")) == len(layout.row("CVaR_Excess_Constraint")) == 6
 
 
 def test_solve_case_reaches_the_hand_worked_optimum_through_the_assembled_lp():

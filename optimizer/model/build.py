@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from ..inputs import ModelInputs
 from . import market, risk, stockpile, supply, swaps, transfers
-from .costs import COST_TERMS, key_columns, per_name
+from .costs import COST_TERMS, key_columns, per_name, variable_costs
 
 
 
@@ -54,19 +53,13 @@ FIRST_STAGE_VARIABLES = frozenset(term.variable for term in COST_TERMS if term.f
 
 
 def _cost_coefficients(m: pyo.ConcreteModel, p: ModelInputs, weight: dict[str, float]) -> dict[str, tuple]:
-    """Variable name -> (its keys, its objective coefficient per key)."""
-    coefficients: dict[str, tuple[list, np.ndarray]] = {}
-    for term in COST_TERMS:
-        keys = list(getattr(m, term.variable).keys())
-        if not keys:
-            continue
-        columns = key_columns(keys)
-        a = term.coefficients(p, columns)
-        if not term.first_stage:
-            a = per_name(columns[0], weight) * a
-        _, earlier = coefficients.get(term.variable, (keys, 0.0))
-        coefficients[term.variable] = (keys, earlier + a)
-    return coefficients
+    """Variable name -> (its keys, its objective coefficient per key), scenario terms weighted by
+    weight[scenario]."""
+    keys = {term.variable: list(getattr(m, term.variable).keys()) for term in COST_TERMS}
+    columns = {name: key_columns(k) for name, k in keys.items() if k}
+    costs = {**variable_costs(p, columns, None, first_stage=True),
+             **variable_costs(p, columns, lambda cols: per_name(cols[0], weight), first_stage=False)}
+    return {name: (keys[name], costs[name]) for name in keys if name in costs}
 
 
 def _linear(pairs: list[tuple]) -> LinearExpression:

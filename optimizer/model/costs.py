@@ -100,3 +100,23 @@ COST_TERMS = (
     CostTerm("restraint", "Restraint", _per_commodity("restraint_cost", 1)),
     CostTerm("shortfall", "Shortfall", _per_commodity("shortfall_penalty", 1)),
 )
+
+
+def variable_costs(p: ModelInputs, columns: dict[str, Columns], weight, first_stage: bool) -> dict[str, np.ndarray]:
+    """Objective coefficient per key of each variable in `columns` (its keys column-wise): the sum
+    of its first-stage (first_stage=True) or scenario cost terms' coefficients, added in
+    COST_TERMS order, each scenario term's times `weight(columns)` (a number, or one per key).
+
+    The objective (optimizer/model/build.py) and the numbers written into derived LPs
+    (optimizer/template.py) both come from here, so a derived LP's costs are the built LP's bit
+    for bit (the warm re-solve compares them exactly)."""
+    costs: dict[str, np.ndarray] = {}
+    for term in COST_TERMS:
+        cols = columns.get(term.variable)
+        if term.first_stage != first_stage or not cols or not len(cols[0]):
+            continue
+        a = term.coefficients(p, cols)
+        if not first_stage:
+            a = weight(cols) * a
+        costs[term.variable] = costs[term.variable] + a if term.variable in costs else a
+    return costs
