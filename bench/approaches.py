@@ -7,7 +7,7 @@ previous step returned:
     build(inputs) -> model;  hand_off(model, highs_options) -> solver;  solve(solver) -> None;
     extract(solver) -> Extracted (objective in k$, the results a caller would use)
 
-- ``pyomo-core``: the project as it is today (solve_coalition): optimizer.assemble.lp_of (one
+- ``pyomo-core``: the project as it is today (solve_coalition): optimizer.assemble.assemble (one
   scenario built by the blocks in Pyomo and compiled by the standard-form compiler, the LP over
   all scenarios assembled from its arrays), highspy's addRows + addCols, then the result tables
   from HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
@@ -41,7 +41,7 @@ from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
 from pyomo.environ import Var
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from optimizer.assemble import lp_of
+from optimizer.assemble import assemble
 from optimizer.inputs import ModelInputs
 from optimizer.model import build_model
 from optimizer.results import extract_tables
@@ -82,15 +82,15 @@ def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
     return h.getNumCol(), h.getNumRow(), h.getNumNz()
 
 
-# --- pyomo-core: the project's own path, whatever optimizer/solve.py does today ----------------
+# --- pyomo-core: the project's own path (solve_coalition); pyomo-whole: the whole model built --
 
 class _CoreRun:
-    """solve_coalition's route for one LP: optimizer.assemble.lp_of (one scenario built in Pyomo and
-    compiled, the LP over all scenarios assembled from it), solve_compiled, extract_tables."""
+    """solve_coalition's route for one LP: optimizer.assemble.assemble (one scenario built in Pyomo
+    and compiled, the LP over all scenarios assembled from it), solve_compiled, extract_tables."""
 
     def __init__(self, inputs: ModelInputs):
         self.inputs = inputs
-        self.compiled, self.layout = lp_of(inputs)
+        self.compiled, self.layout = assemble(inputs)
 
     def hand_off_and_solve(self, options: dict) -> "_CoreRun":
         self.outcome = solve_compiled(self.compiled, highs_options=options)

@@ -27,19 +27,8 @@ from pyomo.common.gc_manager import PauseGC
 
 from .inputs import ModelInputs
 from .layout import MISSING, Family, LPLayout, laid_out
-from .model import build_model
 from .solve import CompiledLP
 from .template import ScenarioTemplate, split_by_scenario, template_inputs, write_scenario_numbers
-
-
-def lp_of(p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
-    """The LP of `p` (without its Pyomo objects) and its layout, assembled from one scenario's
-    (an LP without scenarios is built whole)."""
-    if p.scenarios:
-        return assemble(p)
-    model = build_model(p)
-    compiled = CompiledLP.from_model(model)
-    return compiled.without_model(), LPLayout.of(model, compiled)
 
 
 @dataclass
@@ -72,8 +61,8 @@ class _Kind:
 
 
 def assemble(p: ModelInputs) -> tuple[CompiledLP, LPLayout]:
-    """The LP of `p` and its layout, from one scenario's template (risk-neutral; the CVaR rows and
-    columns of a risk weight are added to the risk-neutral LP, _with_cvar)."""
+    """The LP of `p` (without Pyomo objects) and its layout, from one scenario's template (the
+    risk-neutral LP; a risk weight's rows and columns are added to it, _with_cvar)."""
     with PauseGC():  # many small objects that all stay: collection passes would only slow this
         subs = split_by_scenario(replace(p, cvar_weight=0.0))
         template = ScenarioTemplate.build(template_inputs(p, subs[0]))

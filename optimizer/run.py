@@ -15,7 +15,7 @@ from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, R
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
-from .assemble import lp_of
+from .assemble import assemble
 from .decompose import lp_size, outcome_and_tables, solve_decomposed
 from .layout import LPLayout
 from .solve import SolveOutcome, solve_compiled, solver_name
@@ -191,7 +191,7 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
     inputs = build_inputs(case, scenario_set, options, members, capacity_share)
     if _use_decomposition(inputs, options):
         return _solve_by_decomposition(inputs, options, label, members, started)
-    compiled, layout = lp_of(inputs)
+    compiled, layout = assemble(inputs)
     build_seconds = time.perf_counter() - started
     outcome = solve_compiled(compiled, options.time_limit_s, HIGHS_OPTIONS)
     return solution_from(layout, inputs, outcome, label, members, build_seconds)

@@ -9,8 +9,8 @@ and writes its numbers straight into the held LP (optimizer.template), without P
 data edit that reaches the LP only through those numbers and the cost terms (prices, capacities,
 demand, costs), whose scenario inputs are recomputed only where the edited data reaches them
 (build_inputs(previous=...)). A change of structure (another horizon, a new ban group, a new
-route, a risk weight) makes the whole LP again (optimizer.assemble.lp_of): sent as changes when
-the matrix pattern is unchanged, else solved cold.
+route, a risk weight) assembles the whole LP again (optimizer.assemble): sent as changes when the
+matrix pattern is unchanged, else solved cold.
 
 WarmRunner does the same for solve_case's joint / independent / both runs, one WarmSolver per LP,
 and runs HiGHS on its LPs at once (one thread each).
@@ -32,7 +32,7 @@ from .case import Case
 from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
                      restrict, with_scenarios)
 from .layout import MISSING, LPLayout
-from .assemble import lp_of
+from .assemble import assemble
 from .model import build_model
 from .run import (HIGHS_OPTIONS, Coalition, RunResult, Solution, resolved_options, run_coalitions,
                   solution_from)
@@ -200,7 +200,7 @@ class WarmSolver:
 
     def _send_model(self, inputs: ModelInputs, options: RunOptions) -> None:
         """Make the whole LP; send its changes if it has the held LP's structure, else pass it cold."""
-        compiled, layout = lp_of(inputs)
+        compiled, layout = assemble(inputs)
         held = self._held
         if held is not None and _same_pattern(held, compiled, layout):
             n_rows, n_cols = compiled.matrix.shape

@@ -5,7 +5,7 @@ import pytest
 
 from builders import ban, scenarios, tiny_case
 from optimizer import RunOptions, load_case, solve_case
-from optimizer.assemble import assemble, lp_of
+from optimizer.assemble import assemble
 from optimizer.inputs import build_inputs, capacity_split
 from optimizer.layout import MISSING, LPLayout
 from optimizer.model import build_model
@@ -110,7 +110,7 @@ def test_assembled_risk_weighted_lp_is_the_whole_lp():
     scenario_set = generate_scenario_set(case, 6, 12, seed=5)
     p = build_inputs(case, scenario_set, RunOptions(horizon_months=12, cvar_weight=0.3, cvar_level=0.9))
     _assert_same_lp(p)
-    _, layout = lp_of(p)
+    _, layout = assemble(p)
     assert len(layout.column("Cost_Excess")) == len(layout.row("CVaR_Excess_Constraint")) == 6
 
 
