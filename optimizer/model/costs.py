@@ -102,7 +102,8 @@ COST_TERMS = (
 )
 
 
-def variable_costs(p: ModelInputs, columns: dict[str, Columns], weight, first_stage: bool) -> dict[str, np.ndarray]:
+def variable_costs(p: ModelInputs, columns: dict[str, Columns], weight: Callable[[Columns], np.ndarray | float] | None,
+                   first_stage: bool) -> dict[str, np.ndarray]:
     """Objective coefficient per key of each variable in `columns` (its keys column-wise): the sum
     of its first-stage (first_stage=True) or scenario cost terms' coefficients, added in
     COST_TERMS order, each scenario term's times `weight(columns)` (a number, or one per key).
