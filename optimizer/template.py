@@ -70,13 +70,9 @@ def template_inputs(p: ModelInputs, first: ModelInputs) -> ModelInputs:
     no optimum changes; but then every scenario's LP has the template's structure, with its
     numbers written in (a row absent from a scenario's inputs gets full capacity)."""
     s = first.scenarios[0]
-    tails = dict.fromkeys(map(_tail, p.supply_rows))  # distinct, in order of first appearance
+    tails = dict.fromkeys(map(itemgetter(slice(1, None)), p.supply_rows))  # distinct, in order seen
     every = dict.fromkeys([(s, *tail) for tail in tails], 1.0)
     return replace(first, supply_rows={**every, **first.supply_rows})
-
-
-def _tail(key: tuple) -> tuple:
-    return key[1:]
 
 
 def index_by_scenario(layout: LPLayout) -> None:

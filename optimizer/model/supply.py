@@ -46,6 +46,8 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
 def import_upper(p: ModelInputs, keys: list) -> np.ndarray:
     """Import[s, r, t]'s upper bound per key: a closed chokepoint shuts the route for shipments
     leaving that month (0), else none (nan)."""
+    if not p.closed:  # most scenarios close no chokepoint
+        return np.full(len(keys), np.nan)
     closed = np.fromiter(map(p.closed.__contains__, keys), dtype=bool, count=len(keys))
     return np.where(closed, 0.0, np.nan)
 
