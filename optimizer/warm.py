@@ -28,11 +28,11 @@ import highspy
 import numpy as np
 from pyomo.common.gc_manager import PauseGC
 
+from .assemble import assemble
 from .case import Case
 from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
                      restrict, with_scenarios)
 from .layout import MISSING, LPLayout
-from .assemble import assemble
 from .model import build_model
 from .run import (HIGHS_OPTIONS, Coalition, RunResult, Solution, resolved_options, run_coalitions,
                   solution_from)
@@ -47,7 +47,7 @@ class _Held:
 
     highs: highspy.Highs
     log_path: str
-    compiled: CompiledLP  # without_model(): the Pyomo model is not kept
+    compiled: CompiledLP  # without Pyomo objects: no Pyomo model is kept
     layout: LPLayout
     inputs: ModelInputs
     fingerprint: str  # of the case, overrides applied
