@@ -9,9 +9,8 @@ costs weighted by its probability; the supplier rows of ban groups the scenario 
 left out, as the blocks leave them out of its model. So the blocks build one scenario in Pyomo,
 not all of them, and the rest is numpy on the template's arrays (at 120 months x 50 scenarios:
 0.65 s from inputs to HiGHS, against 10.2 s for the whole model built in Pyomo, bench/
-pyomo-whole). tests/test_assemble.py checks that the
-assembled LP is the LP that build_model and the compiler give, entry by entry under the layouts'
-names.
+pyomo-whole). tests/test_assemble.py checks that the assembled LP is the LP that build_model and
+the compiler give, entry by entry under the layouts' names.
 
 A risk weight (CVaR) adds a row per scenario that holds its whole cost, two kinds of columns and
 weights on the objective: they are added to the assembled risk-neutral LP (_with_cvar).
