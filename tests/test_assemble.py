@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from builders import ban, scenarios, tiny_case
-from optimizer import RunOptions, load_case, solve_case
+from optimizer import RunOptions, load_case, load_scenario_set, solve_case
 from optimizer.assemble import assemble
 from optimizer.inputs import build_inputs, capacity_split
 from optimizer.layout import MISSING, LPLayout
@@ -86,8 +86,6 @@ def test_assembled_lp_is_the_whole_lp_for_generated_scenarios():
 def test_assembled_lp_is_the_whole_lp_for_one_member_alone():
     """A member's LP alone (independent mode: its share of each supplier, no transfers)."""
     case = load_case()
-    from optimizer import load_scenario_set
-
     share = {(c, k): v for (c, k, m), v in capacity_split(case).items() if m == case.members[0]}
     p = build_inputs(case, load_scenario_set("stochastic", case), RunOptions(horizon_months=12, transfers=False),
                      [case.members[0]], share)
@@ -95,6 +93,7 @@ def test_assembled_lp_is_the_whole_lp_for_one_member_alone():
 
 
 def test_assembled_lp_of_one_scenario_is_its_template():
+    """One scenario: no block to copy, the first stage and the template's scenario part as they are."""
     case = tiny_case()
     p = build_inputs(case, scenarios(case, ("ban", 1.0, [ban(1, 1)])), RunOptions(horizon_months=6))
     _assert_same_lp(p)
