@@ -1,8 +1,8 @@
 """Re-solve after an edit from the previous optimal basis, for interactive use.
 
 WarmSolver keeps one coalition's LP in HiGHS. After an edit it finds the (scenario, commodity)
-slices of the LP whose numbers changed (optimizer.inputs.changed_slices), builds and compiles the
-Pyomo model of those slices only, maps their rows and columns onto the LP HiGHS holds by
+slices of the LP whose numbers changed (optimizer.inputs.changed_slices), assembles the LP of
+those slices only (optimizer.assemble), maps their rows and columns onto the LP HiGHS holds by
 component name and index, and sends only the numbers that differ; HiGHS restarts from its last
 basis (and skips presolve). An edit of scenario events alone rebuilds only that scenario's inputs
 and writes its numbers straight into the held LP (optimizer.template), without Pyomo; so does a
@@ -33,7 +33,6 @@ from .case import Case
 from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
                      restrict, with_scenarios)
 from .layout import MISSING, LPLayout
-from .model import build_model
 from .run import (HIGHS_OPTIONS, Coalition, RunResult, Solution, resolved_options, run_coalitions,
                   solution_from)
 from .scenarios import ScenarioSet
@@ -171,9 +170,7 @@ class WarmSolver:
         scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
         commodities = sorted({c for _, c in slices}, key=inputs.commodities.index)
         part = restrict(inputs, scenarios, commodities)
-        model = build_model(part)
-        compiled = CompiledLP.from_model(model)
-        layout = LPLayout.of(model, compiled)
+        compiled, layout = assemble(part)
         cols = _positions_in(self._held.layout.columns, layout.columns, compiled.matrix.shape[1])
         rows = _positions_in(self._held.layout.rows, layout.rows, compiled.matrix.shape[0])
         if (cols == MISSING).any() or (rows == MISSING).any():
