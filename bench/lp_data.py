@@ -18,6 +18,7 @@ from itertools import product
 import numpy as np
 
 from optimizer.inputs import GROUP_SEPARATOR, ModelInputs
+from optimizer.scenario_table import ScenarioTable
 
 
 @dataclass
@@ -57,8 +58,11 @@ class LpData:
         return len(self.scenarios), len(self.pairs), self.n_months
 
 
-def _dense(values: dict, *axes) -> np.ndarray:
-    """values[(a, b, ...)] for the product of the axes, as an array of that shape."""
+def _dense(values, *axes) -> np.ndarray:
+    """values[(a, b, ...)] for the product of the axes, as an array of that shape (a
+    ScenarioTable on these axes already holds it so)."""
+    if isinstance(values, ScenarioTable) and [values.scenarios, *values.levels] == [list(a) for a in axes]:
+        return values.values.reshape([len(a) for a in axes]).copy()
     keys = product(*axes)
     count = int(np.prod([len(a) for a in axes]))
     return np.fromiter(map(values.__getitem__, keys), dtype=float, count=count).reshape(

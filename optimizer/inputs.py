@@ -11,7 +11,10 @@ from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 
+import numpy as np
+
 from .case import Case
+from .scenario_table import ScenarioTable
 from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
 from .schema import TONNES_PER_MODEL_UNIT
 
@@ -81,10 +84,10 @@ class ModelInputs:
     routes: dict[str, Route]
     supplier_capacity: dict[tuple[str, str], float]  # (c, k) -> units per month
     supplier_price: dict[tuple[str, str], float]  # (c, k) -> k$ per unit, before price shocks
-    import_price: dict[tuple[str, str, int], float]  # (s, route, arrival month) -> k$ per unit
+    import_price: ScenarioTable  # (s, route, arrival month) -> k$ per unit; levels (routes, months)
     closed: set[tuple[str, str, int]]  # (s, route, arrival month) that cannot carry anything
     supply_rows: dict[tuple[str, str, str, str, int], float]  # (s, c, k, group, departure) -> share
-    demand: dict[tuple[str, str, str, int], float]  # (s, c, m, t) -> units per month
+    demand: ScenarioTable  # (s, c, m, t) -> units per month; levels (commodities, members, months)
     demand_per_year: dict[tuple[str, str], float]  # (c, m) -> units per year, no shocks
     existing_capacity: dict[tuple[str, str], float]
     current_stock: dict[tuple[str, str], float]
@@ -153,7 +156,7 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
         supplier_price={(c, k): float(p) * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
                         case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]]
                         .itertuples(index=False)},
-        import_price={}, closed=set(), supply_rows={}, demand={}, demand_per_year={},
+        import_price=_empty_table(), closed=set(), supply_rows={}, demand=_empty_table(), demand_per_year={},
         **_stock_parameters(case, members, unit, horizon, options.cover_floors),
         **_demand_response(case, unit),
         transfers=_transfers(case, members, unit) if options.transfers else [],
@@ -171,14 +174,29 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
 def with_scenarios(base: ModelInputs, scenarios) -> ModelInputs:
     """`base` (its data and options) facing `scenarios` instead of its own: only the
     scenario-keyed parameters are computed."""
-    inputs = replace(base, scenarios=[s.name for s in scenarios], probability={s.name: s.probability for s in scenarios},
-                     import_price={}, closed=set(), supply_rows={}, demand={})
+    names = [s.name for s in scenarios]
+    inputs = replace(base, scenarios=names, probability={s.name: s.probability for s in scenarios},
+                     import_price=_price_table(base, scenarios), closed=set(), supply_rows={},
+                     demand=_demand_table(base, scenarios))
     for scenario in scenarios:
-        _scenario_demand(inputs, scenario)
-        _scenario_prices(inputs, scenario, inputs.routes)
         _scenario_closures(inputs, scenario, inputs.routes)
         _supply_rows(inputs, scenario)
     return inputs
+
+
+def _empty_table() -> ScenarioTable:
+    return ScenarioTable([], (), np.zeros((0, 1)))
+
+
+def _demand_table(base: ModelInputs, scenarios) -> ScenarioTable:
+    return ScenarioTable.of_rows([s.name for s in scenarios], (base.commodities, base.members, base.months),
+                                 [_scenario_demand(base, s) for s in scenarios])
+
+
+def _price_table(base: ModelInputs, scenarios) -> ScenarioTable:
+    return ScenarioTable.of_rows([s.name for s in scenarios], (list(base.routes), base.months),
+                                 [[x for r in base.routes for x in _scenario_prices(base, s, base.routes[r])]
+                                  for s in scenarios])
 
 
 def _reusable(previous: ModelInputs, inputs: ModelInputs, scenarios) -> bool:
@@ -199,14 +217,12 @@ def _with_scenarios_of(base: ModelInputs, previous: ModelInputs, scenarios) -> M
                      import_price=previous.import_price, closed=previous.closed,
                      supply_rows=previous.supply_rows, demand=previous.demand)
     if base.demand_per_year != previous.demand_per_year:
-        inputs.demand = {}
-        for scenario in scenarios:
-            _scenario_demand(inputs, scenario)
+        inputs.demand = _demand_table(base, scenarios)
     priced = _changed_routes(base, previous, _price_shape)
-    if priced:  # rewritten in place in a copy: the keys keep their order
-        inputs.import_price = dict(previous.import_price)
-        for scenario in scenarios:
-            _scenario_prices(inputs, scenario, priced)
+    if priced:  # rewritten in a copy, route by route
+        inputs.import_price = previous.import_price.part(previous.scenarios)
+        for r, route in priced.items():
+            inputs.import_price.with_first(r, [_scenario_prices(base, s, route) for s in scenarios])
     blocked = _changed_routes(base, previous, lambda p, route: (route.lead_months, route.chokepoints))
     if blocked:
         inputs.closed = {key for key in previous.closed if key[1] not in blocked}
@@ -317,31 +333,31 @@ def _swaps(case: Case, members: list[str], unit: dict[str, float]) -> list[Swap]
             if r.lender in members and r.borrower in members]
 
 
-def _scenario_demand(inputs: ModelInputs, scenario) -> None:
-    """Monthly demand of every (commodity, member) in `scenario`, its demand shocks applied."""
-    s, months = scenario.name, inputs.months
+def _scenario_demand(inputs: ModelInputs, scenario) -> list[float]:
+    """Monthly demand in `scenario`, its demand shocks applied: one value per (commodity, member,
+    month) in that order."""
     shocks = [e for e in scenario.events if isinstance(e, DemandShock)]
-    for (c, m), per_year in inputs.demand_per_year.items():
-        mine = [e for e in shocks if e.commodity == c and (e.members is None or m in e.members)]
-        for t in months:
-            changes = [e.change for e in mine if e.active(t)]
-            change = max(changes, key=abs) if changes else 0.0
-            inputs.demand[(s, c, m, t)] = per_year / 12.0 * (1.0 + change)
+    row = []
+    for c in inputs.commodities:
+        for m in inputs.members:
+            per_year = inputs.demand_per_year[(c, m)]
+            mine = [e for e in shocks if e.commodity == c and (e.members is None or m in e.members)]
+            for t in inputs.months:
+                changes = [e.change for e in mine if e.active(t)]
+                change = max(changes, key=abs) if changes else 0.0
+                row.append(per_year / 12.0 * (1.0 + change))
+    return row
 
 
-def _scenario_prices(inputs: ModelInputs, scenario, routes: dict[str, Route]) -> None:
-    """Import prices of `routes` by arrival month in `scenario`, its price shocks applied."""
-    s = scenario.name
-    shocks = [e for e in scenario.events if isinstance(e, PriceShock)]
-    for r, route in routes.items():
-        # the shocks that can touch this route, found once (most routes have none)
-        mine = [e for e in shocks if e.commodity == route.commodity
-                and (e.suppliers is None or route.supplier in e.suppliers)]
-        base_price = inputs.supplier_price[(route.commodity, route.supplier)]
-        for t in inputs.months:
-            d = t - route.lead_months  # departure month; d < 1 left before any event began
-            inputs.import_price[(s, r, t)] = base_price * max((e.multiplier for e in mine if e.active(d)),
-                                                              default=1.0)
+def _scenario_prices(inputs: ModelInputs, scenario, route: Route) -> list[float]:
+    """Import prices of `route` by arrival month in `scenario`, its price shocks applied."""
+    # the shocks that can touch this route, found once (most routes have none)
+    mine = [e for e in scenario.events if isinstance(e, PriceShock) and e.commodity == route.commodity
+            and (e.suppliers is None or route.supplier in e.suppliers)]
+    base_price = inputs.supplier_price[(route.commodity, route.supplier)]
+    # departure month t - lead; before month 1, no event has begun
+    return [base_price * max((e.multiplier for e in mine if e.active(t - route.lead_months)), default=1.0)
+            for t in inputs.months]
 
 
 def _scenario_closures(inputs: ModelInputs, scenario, routes: dict[str, Route]) -> None:
@@ -378,6 +394,7 @@ def _supply_rows(inputs: ModelInputs, scenario) -> None:
 # ------------------------------------------------------------------ parts of a ModelInputs
 
 SCENARIO_KEYED = ("import_price", "closed", "supply_rows", "demand")  # keyed (s, ...)
+SCENARIO_TABLES = ("import_price", "demand")  # ScenarioTables; closed is a set, supply_rows a dict
 _ROUTE_KEYED = ("import_price", "closed")  # keyed (s, route, ...); the others (s, c, ...)
 _KEYED_BY_COMMODITY = ("supplier_capacity", "supplier_price", "demand_per_year", "existing_capacity", "current_stock",
                        "target_days", "floor", "tonnes_per_unit", "holding_cost", "capacity_cost",
@@ -393,8 +410,10 @@ def restrict(p: ModelInputs, scenarios: list[str], commodities: list[str]) -> Mo
     def in_part(name: str, key: tuple) -> bool:
         return key[0] in keep_s and _slice_of(p, name, key)[1] in keep_c
 
-    part = {name: {k: v for k, v in getattr(p, name).items() if in_part(name, k)} for name in SCENARIO_KEYED
-            if name != "closed"}
+    part = {"supply_rows": {k: v for k, v in p.supply_rows.items() if in_part("supply_rows", k)},
+            "demand": p.demand.part([s for s in p.demand.scenarios if s in keep_s],
+                                    [c for c in p.demand.levels[0] if c in keep_c]),
+            "import_price": p.import_price.part([s for s in p.import_price.scenarios if s in keep_s], list(routes))}
     part.update({name: {k: v for k, v in getattr(p, name).items() if (k[0] if isinstance(k, tuple) else k) in keep_c}
                  for name in _KEYED_BY_COMMODITY})
     return replace(p, scenarios=[s for s in p.scenarios if s in keep_s],
@@ -411,7 +430,9 @@ def merge_scenarios(base: ModelInputs, part: ModelInputs) -> ModelInputs:
     merged = {}
     for name in SCENARIO_KEYED:
         old, new = getattr(base, name), getattr(part, name)
-        if isinstance(old, set):
+        if name in SCENARIO_TABLES:
+            merged[name] = old.with_rows(new)
+        elif isinstance(old, set):
             merged[name] = {k for k in old if k[0] not in mine} | new
         else:  # old's order kept (a rebuilt LP keeps its pattern); groupby runs in C over the keys
             merged[name] = {**old, **new}
@@ -434,13 +455,16 @@ def changed_slices(old: ModelInputs, new: ModelInputs) -> set[tuple[str, str]] |
         return None
     every = {c: {(s, c) for s in new.scenarios} for c in new.commodities}
     changed = set()
-    for name in ("supply_rows", "demand", "import_price"):
-        a, b = getattr(old, name), getattr(new, name)
-        if a is b:  # reused by build_inputs(previous=...)
-            continue
-        if a.keys() != b.keys():
+    if old.supply_rows is not new.supply_rows:  # (not reused by build_inputs(previous=...))
+        if old.supply_rows.keys() != new.supply_rows.keys():
             return None
-        changed |= {_slice_of(new, name, k) for k, v in a.items() if b[k] != v}
+        changed |= {_slice_of(new, "supply_rows", k) for k, v in old.supply_rows.items() if new.supply_rows[k] != v}
+    for name in SCENARIO_TABLES:
+        a, b = getattr(old, name), getattr(new, name)
+        keys = set() if a is b else a.changed(b)  # (s, first level element): what _slice_of reads
+        if keys is None:
+            return None
+        changed |= {_slice_of(new, name, k) for k in keys}
     if old.closed is not new.closed:
         changed |= {_slice_of(new, "closed", k) for k in old.closed ^ new.closed}
     changed |= {(s, c) for s in new.scenarios if old.probability[s] != new.probability[s] for c in new.commodities}

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from .keys import Codes, Keys
 from .solve import CompiledLP
 
 MISSING = -1  # position of a variable or row the compiler left out (it appears nowhere)
@@ -58,16 +59,44 @@ class Family:
             self._columns = [_column(table[:, j]) for j in range(table.shape[1])] if len(tuples) else []
         return self._columns
 
+    def codes(self, i: int) -> Codes:
+        """Element i of every key as codes into its distinct names (made once)."""
+        if i not in self._codes:
+            codes, names = pd.factorize(self.columns()[i])
+            self._codes[i] = codes, names.tolist()  # plain objects: an Arrow array yields each one slowly
+        return self._codes[i]
+
     def per_key(self, i: int, value: dict, index: np.ndarray | None = None) -> np.ndarray:
         """value[name] for element i (a name) of each key, at `index` (default all keys): one
         lookup per distinct name, the names' codes made once."""
         if not len(self):
             return np.zeros(0)
-        if i not in self._codes:
-            self._codes[i] = pd.factorize(self.columns()[i])
-        codes, names = self._codes[i]
+        codes, names = self.codes(i)
         per_name = np.array([value[name] for name in names], dtype=float)
         return per_name[codes] if index is None else per_name[codes[index]]
+
+    def as_keys(self, index: np.ndarray | None = None) -> Keys:
+        """The keys at `index` (default all) as Keys sharing this family's codes."""
+        if index is None:
+            return Keys(len(self), self.columns, self.codes)
+        return Keys(len(index), lambda: [column[index] for column in self.columns()],
+                    lambda i: (self.codes(i)[0][index], self.codes(i)[1]))
+
+    def keys_for(self, first, renamed=None) -> Keys:
+        """The keys indices_of(first) picks as Keys, their first element `renamed` if given:
+        tuples from keys_of, codes from this family's (e.g. one scenario's keys of a template,
+        written as another scenario's)."""
+        index = self.indices_of(first)
+        name = first if renamed is None else renamed
+
+        def codes(i: int) -> Codes:
+            if i == 0 or not len(index):
+                return np.zeros(len(index), dtype=np.int64), [name]
+            codes, names = self.codes(i)
+            return codes[index], names
+
+        return Keys(len(index), lambda: self.columns_of(first, renamed), codes,
+                    tuples=lambda: self.keys_of(first, renamed))
 
     def take(self, array: np.ndarray, missing: float = 0.0) -> np.ndarray:
         """array[position] per key (missing where the compiler left the key out)."""

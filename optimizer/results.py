@@ -162,7 +162,7 @@ def _flows(x: _Solved, p: ModelInputs) -> pd.DataFrame:
 
     tonnes = per_route(lambda y: p.tonnes_per_unit[y.commodity], float)
     arrival = df["arrival_month"].to_numpy()
-    prices = np.fromiter(map(p.import_price.__getitem__, _keys_at(family, moving)), dtype=float, count=len(moving))
+    prices = p.import_price.take(family.as_keys(moving))
     return pd.DataFrame({
         "scenario": df["scenario"], "commodity": per_route(lambda y: y.commodity, "str"),
         "supplier": per_route(lambda y: y.supplier, "str"), "route": df["route"],
@@ -198,7 +198,7 @@ def _swaps(x: _Solved, p: ModelInputs) -> pd.DataFrame:
 def _shortfalls(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     shortfall = x.layout.column("Shortfall")  # indexed like demand
     df = _frame(shortfall, ["scenario", "commodity", "member", "month"])
-    demand = np.fromiter(map(p.demand.__getitem__, shortfall.keys), dtype=float, count=len(shortfall))
+    demand = p.demand.take(shortfall.as_keys())
     tonnes = shortfall.per_key(1, p.tonnes_per_unit)
     df["demand_t"] = demand * tonnes
     df["restraint_t"] = x.values_like("Restraint", shortfall) * tonnes
@@ -216,11 +216,11 @@ def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
         used = np.flatnonzero(values)
         if not len(used):
             continue
-        columns = [column[used] for column in family.columns()]
-        at = per_name(term.commodity_of(p, columns), _index(p.commodities)) * len(scenarios)
+        keys = family.as_keys(used)
+        at = per_name(term.commodity_of(p, keys), _index(p.commodities)) * len(scenarios)
         if not term.first_stage:  # first-stage costs sit at scenario "" (0)
             at += family.per_key(0, _index(scenarios), used)
-        sums = np.bincount(at.astype(np.int64), weights=values[used] * term.coefficients(p, columns),
+        sums = np.bincount(at.astype(np.int64), weights=values[used] * term.coefficients(p, keys),
                            minlength=len(p.commodities) * len(scenarios))
         total[term.item] = total.get(term.item, 0.0) + sums
     cost = {(item, c, s): sums[n * len(scenarios) + k] for item, sums in total.items()

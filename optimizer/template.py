@@ -18,13 +18,14 @@ from operator import itemgetter
 import highspy
 import numpy as np
 
-from .inputs import SCENARIO_KEYED, ModelInputs
+from .inputs import SCENARIO_TABLES, ModelInputs
+from .keys import Keys
 from .layout import MISSING, Family, LPLayout, laid_out, shifted
 from .model import build_model, market, supply
 from .model.costs import COST_TERMS, variable_costs
 from .solve import CompiledLP
 
-# (rows or columns, component, which bound(s), value(inputs, keys) -> one per key, nan = no bound)
+# (rows or columns, component, which bound(s), value(inputs, Keys) -> one per key, nan = no bound)
 SCENARIO_NUMBERS = (
     ("rows", "Supplier_Capacity_Constraint", "upper", supply.capacity_row_upper),
     ("rows", "Market_Balance_Constraint", "both", market.balance_rhs),
@@ -49,17 +50,19 @@ def structures(p: ModelInputs) -> dict[str, frozenset]:
 
 def split_by_scenario(p: ModelInputs) -> list[ModelInputs]:
     """Each scenario of `p` alone, with probability 1 (so that its LP's cost is the scenario's
-    total). The scenario-keyed parameters' keys come scenario by scenario: each run of one
-    scenario's keys is counted and its items taken in one slice (update merges a run that is not
-    whole). Small dicts per scenario also make the lookups of write_scenario_numbers faster than
-    in the whole set's."""
-    parts = {s: {name: set() if name == "closed" else {} for name in SCENARIO_KEYED} for s in p.scenarios}
-    for name in SCENARIO_KEYED:
+    total). A ScenarioTable gives each its row. The closures' and supplier rows' keys come
+    scenario by scenario: each run of one scenario's keys is counted and its items taken in one
+    slice (update merges a run that is not whole). Small dicts per scenario also make the
+    lookups of write_scenario_numbers faster than in the whole set's."""
+    by_key = ("closed", "supply_rows")
+    parts = {s: {"closed": set(), "supply_rows": {}} for s in p.scenarios}
+    for name in by_key:
         values = getattr(p, name)
         items = iter(values) if name == "closed" else iter(values.items())
         for s, run in groupby(values, key=itemgetter(0)):
             parts[s][name].update(islice(items, len(list(run))))
-    return [replace(p, scenarios=[s], probability={s: 1.0}, **parts[s]) for s in p.scenarios]
+    return [replace(p, scenarios=[s], probability={s: 1.0}, **parts[s],
+                    **{name: getattr(p, name).part([s]) for name in SCENARIO_TABLES}) for s in p.scenarios]
 
 
 def template_inputs(p: ModelInputs, first: ModelInputs) -> ModelInputs:
@@ -145,11 +148,18 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
     if probability is None:
         probability = p.probability[scenario]
     first, renamed = named or scenario, None if named in (None, scenario) else scenario
+    keys = {}  # one Keys per family: Import's bounds and costs read the same
+
+    def keys_of(family: Family) -> Keys:
+        if id(family) not in keys:
+            keys[id(family)] = family.keys_for(first, renamed)
+        return keys[id(family)]
+
     for kind, name, bound, value in SCENARIO_NUMBERS:
         family = getattr(layout, kind).get(name)
         if family is None:
             continue
-        numbers = value(p, family.keys_of(first, renamed))
+        numbers = value(p, keys_of(family))
         numbers[np.isnan(numbers)] = highspy.kHighsInf  # no bound
         lower, upper = (lp.row_lower, lp.row_upper) if kind == "rows" else (lp.col_lower, lp.col_upper)
         positions = family.positions[family.indices_of(first)]
@@ -158,8 +168,8 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
             lower[positions] = numbers
     rewrite = {term.variable for term in COST_TERMS if not term.first_stage
                and (old_probability != probability or term.varies_by_scenario)}
-    columns = {name: layout.column(name).columns_of(first, renamed) for name in rewrite}
-    for name, cost in variable_costs(p, columns, lambda cols: probability, first_stage=False).items():
+    of = {name: keys_of(layout.column(name)) for name in rewrite}
+    for name, cost in variable_costs(p, of, lambda scenario_keys: probability, first_stage=False).items():
         family = layout.column(name)
         lp.col_cost[family.positions[family.indices_of(first)]] = cost
 
@@ -167,8 +177,8 @@ def write_scenario_numbers(lp: CompiledLP, layout: LPLayout, p: ModelInputs, sce
 def write_first_stage_costs(lp: CompiledLP, layout: LPLayout, p: ModelInputs) -> None:
     """Write the first-stage columns' costs (their cost terms, unweighted) from `p` into the LP's
     arrays, as the risk-neutral objective has them."""
-    columns = {term.variable: layout.column(term.variable).columns() for term in COST_TERMS if term.first_stage}
-    for name, cost in variable_costs(p, columns, None, first_stage=True).items():
+    of = {term.variable: layout.column(term.variable).as_keys() for term in COST_TERMS if term.first_stage}
+    for name, cost in variable_costs(p, of, None, first_stage=True).items():
         family = layout.column(name)
         present = family.positions != MISSING
         lp.col_cost[family.positions[present]] = np.asarray(cost)[present]

@@ -7,8 +7,9 @@ from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
 
 from ..inputs import ModelInputs
+from ..keys import Keys
 from . import market, risk, stockpile, supply, swaps, transfers
-from .costs import COST_TERMS, key_columns, per_name, variable_costs
+from .costs import COST_TERMS, variable_costs
 
 
 
@@ -56,9 +57,9 @@ def _cost_coefficients(m: pyo.ConcreteModel, p: ModelInputs, weight: dict[str, f
     """Variable name -> (its keys, its objective coefficient per key), scenario terms weighted by
     weight[scenario]."""
     keys = {term.variable: list(getattr(m, term.variable).keys()) for term in COST_TERMS}
-    columns = {name: key_columns(k) for name, k in keys.items() if k}
-    costs = {**variable_costs(p, columns, None, first_stage=True),
-             **variable_costs(p, columns, lambda cols: per_name(cols[0], weight), first_stage=False)}
+    of = {name: Keys.of(k) for name, k in keys.items() if k}
+    costs = {**variable_costs(p, of, None, first_stage=True),
+             **variable_costs(p, of, lambda scenario_keys: scenario_keys.per_name(0, weight), first_stage=False)}
     return {name: (keys[name], costs[name]) for name in keys if name in costs}
 
 

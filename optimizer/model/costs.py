@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ..inputs import ModelInputs
+from ..keys import Keys
 
 FIRST_STAGE_ITEMS = ("capital", "holding")
 SCENARIO_ITEMS = ("procurement", "freight", "extra_holding", "handling", "transfer", "swap", "restraint",
                   "shortfall")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
-
-
-Columns = list  # a variable's keys column-wise: one sequence per key element (names or months)
 
 
 def per_name(names, value: dict) -> np.ndarray:
@@ -31,24 +29,14 @@ def per_name(names, value: dict) -> np.ndarray:
     return np.array([value[name] for name in distinct], dtype=float)[codes]
 
 
-def key_columns(keys: list) -> Columns:
-    """Tuple keys column-wise."""
-    return [list(column) for column in zip(*keys)]
+def _per_commodity(name: str, dim: int) -> Callable[[ModelInputs, Keys], np.ndarray]:
+    return lambda p, keys: keys.per_name(dim, getattr(p, name))
 
 
-def _tuples(columns: Columns) -> list:
-    return list(zip(*(c.tolist() if hasattr(c, "tolist") else c for c in columns)))
-
-
-def _per_commodity(name: str, dim: int) -> Callable[[ModelInputs, Columns], np.ndarray]:
-    return lambda p, cols: per_name(cols[dim], getattr(p, name))
-
-
-def _per_link(links: str, attribute: str) -> Callable[[ModelInputs, Columns], np.ndarray]:
+def _per_link(links: str, attribute: str) -> Callable[[ModelInputs, Keys], np.ndarray]:
     """A transfer or swap link's cost, keyed (s, c, from, to, t)."""
-    def coefficients(p: ModelInputs, cols: Columns) -> np.ndarray:
-        value = {(x.commodity, *_ends(x)): getattr(x, attribute) for x in getattr(p, links)}
-        return np.array([value[k] for k in _tuples(cols[1:4])], dtype=float)
+    def coefficients(p: ModelInputs, keys: Keys) -> np.ndarray:
+        return keys.per_name((1, 2, 3), {(x.commodity, *_ends(x)): getattr(x, attribute) for x in getattr(p, links)})
     return coefficients
 
 
@@ -56,41 +44,39 @@ def _ends(link) -> tuple[str, str]:
     return (link.sender, link.receiver) if hasattr(link, "sender") else (link.lender, link.borrower)
 
 
-def _route_commodity(p: ModelInputs, cols: Columns) -> np.ndarray:
-    codes, routes = pd.factorize(np.asarray(cols[1], dtype=object) if isinstance(cols[1], (list, tuple)) else cols[1])
-    return np.array([p.routes[r].commodity for r in routes], dtype=object)[codes]
+def _route_commodity(p: ModelInputs, keys: Keys) -> np.ndarray:
+    return keys.per_name(1, lambda r: p.routes[r].commodity, dtype=object)
 
 
-def _import_prices(p: ModelInputs, cols: Columns) -> np.ndarray:
-    keys = _tuples(cols)
-    return np.fromiter(map(p.import_price.__getitem__, keys), dtype=float, count=len(keys))
+def _import_prices(p: ModelInputs, keys: Keys) -> np.ndarray:
+    return p.import_price.take(keys)
 
 
 @dataclass(frozen=True)
 class CostTerm:
     """item cost = sum over the variable's index of coefficient x variable[key] (k$). Coefficients
-    and commodities are computed for many keys at once, given column-wise (key_columns)."""
+    and commodities are computed for many keys at once (optimizer.keys)."""
 
     item: str
     variable: str  # Var component name
-    coefficients: Callable[[ModelInputs, Columns], np.ndarray]  # k$ per model unit, one per key
+    coefficients: Callable[[ModelInputs, Keys], np.ndarray]  # k$ per model unit, one per key
     first_stage: bool = False  # keyed (c, m); scenario terms are keyed (s, c, ...) unless noted
-    commodities: Callable[[ModelInputs, Columns], np.ndarray] | None = None  # default: key[0] or key[1]
+    commodities: Callable[[ModelInputs, Keys], np.ndarray] | None = None  # default: key[0] or key[1]
     varies_by_scenario: bool = False  # its coefficients read scenario-keyed inputs (e.g. import prices)
 
-    def commodity_of(self, p: ModelInputs, cols: Columns):
+    def commodity_of(self, p: ModelInputs, keys: Keys):
         if self.commodities is not None:
-            return self.commodities(p, cols)
-        return cols[0 if self.first_stage else 1]
+            return self.commodities(p, keys)
+        return keys.columns[0 if self.first_stage else 1]
 
 
 COST_TERMS = (
     CostTerm("capital", "New_Capacity", _per_commodity("capacity_cost", 0), first_stage=True),
     # the starting stock's carrying cost is committed for the whole horizon (docs/model.md)
-    CostTerm("holding", "Initial_Stock", lambda p, cols: per_name(cols[0], p.holding_cost) * p.horizon,
+    CostTerm("holding", "Initial_Stock", lambda p, keys: keys.per_name(0, p.holding_cost) * p.horizon,
              first_stage=True),
     CostTerm("procurement", "Import", _import_prices, commodities=_route_commodity, varies_by_scenario=True),
-    CostTerm("freight", "Import", lambda p, cols: per_name(cols[1], {r: x.freight for r, x in p.routes.items()}),
+    CostTerm("freight", "Import", lambda p, keys: keys.per_name(1, {r: x.freight for r, x in p.routes.items()}),
              commodities=_route_commodity),
     CostTerm("extra_holding", "Stock_Above_Initial", _per_commodity("holding_cost", 1)),
     CostTerm("handling", "Release", _per_commodity("handling_cost", 1)),
@@ -102,22 +88,22 @@ COST_TERMS = (
 )
 
 
-def variable_costs(p: ModelInputs, columns: dict[str, Columns], weight: Callable[[Columns], np.ndarray | float] | None,
+def variable_costs(p: ModelInputs, keys: dict[str, Keys], weight: Callable[[Keys], np.ndarray | float] | None,
                    first_stage: bool) -> dict[str, np.ndarray]:
-    """Objective coefficient per key of each variable in `columns` (its keys column-wise): the sum
-    of its first-stage (first_stage=True) or scenario cost terms' coefficients, added in
-    COST_TERMS order, each scenario term's times `weight(columns)` (a number, or one per key).
+    """Objective coefficient per key of each variable in `keys`: the sum of its first-stage
+    (first_stage=True) or scenario cost terms' coefficients, added in COST_TERMS order, each
+    scenario term's times `weight(keys)` (a number, or one per key).
 
     The objective (optimizer/model/build.py) and the numbers written into derived LPs
     (optimizer/template.py) both come from here, so a derived LP's costs are the built LP's bit
     for bit (the warm re-solve compares them exactly)."""
     costs: dict[str, np.ndarray] = {}
     for term in COST_TERMS:
-        cols = columns.get(term.variable)
-        if term.first_stage != first_stage or not cols or not len(cols[0]):
+        of = keys.get(term.variable)
+        if term.first_stage != first_stage or of is None or not len(of):
             continue
-        a = term.coefficients(p, cols)
+        a = term.coefficients(p, of)
         if not first_stage:
-            a = weight(cols) * a
+            a = weight(of) * a
         costs[term.variable] = costs[term.variable] + a if term.variable in costs else a
     return costs

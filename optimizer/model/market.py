@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from operator import itemgetter
 
 import numpy as np
 
 import pyomo.environ as pyo
 
 from ..inputs import ModelInputs
+from ..keys import Keys
 from . import stockpile, supply, swaps, transfers
 
 
 def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     index = list(p.demand)  # (s, c, mem, t)
-    restraint = dict(zip(index, restraint_upper(p, index).tolist()))
-    shortfall = dict(zip(index, shortfall_upper(p, index).tolist()))
-    rhs = dict(zip(index, balance_rhs(p, index).tolist()))
+    keys = Keys.of(index)
+    restraint = dict(zip(index, restraint_upper(p, keys).tolist()))
+    shortfall = dict(zip(index, shortfall_upper(p, keys).tolist()))
+    rhs = dict(zip(index, balance_rhs(p, keys).tolist()))
     m.Restraint = pyo.Var(index, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0.0, restraint[key]),
                           doc="demand restrained or substituted (units/month)")
     m.Shortfall = pyo.Var(index, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0.0, shortfall[key]),
@@ -40,26 +41,18 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
 
 # Computed for many keys (s, c, m, t) at once, for the blocks and for optimizer.template.
 
-def balance_rhs(p: ModelInputs, keys: list) -> np.ndarray:
+def balance_rhs(p: ModelInputs, keys: Keys) -> np.ndarray:
     """Market_Balance_Constraint[s, c, m, t]'s right-hand side: demand."""
-    return _demand(p, keys)
+    return p.demand.take(keys)
 
 
-def restraint_upper(p: ModelInputs, keys: list) -> np.ndarray:
+def restraint_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
     """Restraint[s, c, m, t] <= restraint share x demand."""
-    return _per_commodity(p.restraint_share, keys) * _demand(p, keys)
+    return keys.per_name(1, p.restraint_share) * p.demand.take(keys)
 
 
-def shortfall_upper(p: ModelInputs, keys: list) -> np.ndarray:
+def shortfall_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
     """Shortfall[s, c, m, t] <= (1 - restraint share) x demand. Restraint is cheaper than shortfall
     (checked on input), so it is used up first; this bound keeps restraint + shortfall within
     demand without an extra row."""
-    return (1 - _per_commodity(p.restraint_share, keys)) * _demand(p, keys)
-
-
-def _demand(p: ModelInputs, keys: list) -> np.ndarray:
-    return np.fromiter(map(p.demand.__getitem__, keys), dtype=float, count=len(keys))
-
-
-def _per_commodity(value: dict, keys: list) -> np.ndarray:
-    return np.fromiter(map(value.__getitem__, map(itemgetter(1), keys)), dtype=float, count=len(keys))
+    return (1 - keys.per_name(1, p.restraint_share)) * p.demand.take(keys)
