@@ -222,7 +222,7 @@ def _with_scenarios_of(base: ModelInputs, previous: ModelInputs, scenarios) -> M
     if priced:  # rewritten in a copy, route by route
         inputs.import_price = previous.import_price.part(previous.scenarios)
         for r, route in priced.items():
-            inputs.import_price.with_first(r, [_scenario_prices(base, s, route) for s in scenarios])
+            inputs.import_price.set_first(r, [_scenario_prices(base, s, route) for s in scenarios])
     blocked = _changed_routes(base, previous, lambda p, route: (route.lead_months, route.chokepoints))
     if blocked:
         inputs.closed = {key for key in previous.closed if key[1] not in blocked}

@@ -103,9 +103,9 @@ class ScenarioTable(Mapping):
         values[[self._indices()[0][s] for s in other.scenarios]] = other.values
         return ScenarioTable(self.scenarios, self.levels, values)
 
-    def with_first(self, name, rows: np.ndarray) -> None:
+    def set_first(self, name, rows) -> None:
         """Set the values whose first level element is `name`: rows[i] for scenario i (in place,
-        on a table not shared yet)."""
+        on a table not shared yet, e.g. a fresh part)."""
         place = self._indices()[1][name]
         self.values.reshape(len(self.scenarios), len(self.levels[0]), -1)[:, place] = rows
 
