@@ -52,8 +52,11 @@ class Keys:
         return self._tuples
 
     def codes(self, i: int) -> Codes:
+        """Element i of each key as an index into its distinct names (made once)."""
         if i not in self._codes:
-            if self._known is not None:
+            if not self._size:
+                self._codes[i] = np.zeros(0, dtype=np.int64), []
+            elif self._known is not None:
                 self._codes[i] = self._known(i)
             else:
                 column = self.columns[i]

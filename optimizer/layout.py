@@ -71,9 +71,7 @@ class Family:
         lookup per distinct name, the names' codes made once."""
         if not len(self):
             return np.zeros(0)
-        codes, names = self.codes(i)
-        per_name = np.array([value[name] for name in names], dtype=float)
-        return per_name[codes] if index is None else per_name[codes[index]]
+        return self.as_keys(index).per_name(i, value)
 
     def as_keys(self, index: np.ndarray | None = None) -> Keys:
         """The keys at `index` (default all) as Keys sharing this family's codes."""
