@@ -12,7 +12,7 @@ import pandas as pd
 
 from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
 from .layout import Family, LPLayout
-from .model.costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS, per_name
+from .model.costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS
 from .solve import SolveOutcome
 
 NONZERO_T = 1e-9  # flows below this many model units are omitted from the flow tables
@@ -68,11 +68,6 @@ def _frame(family: Family, names: list[str], index: np.ndarray | None = None) ->
         return pd.DataFrame(columns=names)
     columns = family.columns()
     return pd.DataFrame({name: column if index is None else column[index] for name, column in zip(names, columns)})
-
-
-def _keys_at(family: Family, index: np.ndarray) -> list:
-    """The key tuples at `index`, made from the columns (a laid-out family's keys are never made)."""
-    return list(zip(*(column[index].tolist() for column in family.columns()))) if len(index) else []
 
 
 def extract_tables(p: ModelInputs, layout: LPLayout, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
@@ -179,7 +174,7 @@ def _transfers(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     family, values = x.layout.column("Transfer"), x.values("Transfer")
     moving = np.flatnonzero(values > NONZERO_T)
     rows = [(s, c, i, j, t, t + lag[(c, i, j)], value * p.tonnes_per_unit[c])
-            for (s, c, i, j, t), value in zip(_keys_at(family, moving), values[moving])]
+            for (s, c, i, j, t), value in zip(family.as_keys(moving).tuples(), values[moving])]
     return pd.DataFrame(rows, columns=["scenario", "commodity", "from_member", "to_member",
                                        "departure_month", "arrival_month", "quantity_t"])
 
@@ -217,10 +212,10 @@ def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
         if not len(used):
             continue
         keys = family.as_keys(used)
-        at = per_name(term.commodity_of(p, keys), _index(p.commodities)) * len(scenarios)
+        at = term.commodity_of(p, keys, _index(p.commodities)) * len(scenarios)
         if not term.first_stage:  # first-stage costs sit at scenario "" (0)
-            at += family.per_key(0, _index(scenarios), used)
-        sums = np.bincount(at.astype(np.int64), weights=values[used] * term.coefficients(p, keys),
+            at += keys.positions(0, _index(scenarios))
+        sums = np.bincount(at, weights=values[used] * term.coefficients(p, keys),
                            minlength=len(p.commodities) * len(scenarios))
         total[term.item] = total.get(term.item, 0.0) + sums
     cost = {(item, c, s): sums[n * len(scenarios) + k] for item, sums in total.items()

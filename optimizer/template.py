@@ -54,9 +54,8 @@ def split_by_scenario(p: ModelInputs) -> list[ModelInputs]:
     scenario by scenario: each run of one scenario's keys is counted and its items taken in one
     slice (update merges a run that is not whole). Small dicts per scenario also make the
     lookups of write_scenario_numbers faster than in the whole set's."""
-    by_key = ("closed", "supply_rows")
     parts = {s: {"closed": set(), "supply_rows": {}} for s in p.scenarios}
-    for name in by_key:
+    for name in ("closed", "supply_rows"):
         values = getattr(p, name)
         items = iter(values) if name == "closed" else iter(values.items())
         for s, run in groupby(values, key=itemgetter(0)):

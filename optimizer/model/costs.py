@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..inputs import ModelInputs
 from ..keys import Keys
@@ -21,12 +20,6 @@ FIRST_STAGE_ITEMS = ("capital", "holding")
 SCENARIO_ITEMS = ("procurement", "freight", "extra_holding", "handling", "transfer", "swap", "restraint",
                   "shortfall")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
-
-
-def per_name(names, value: dict) -> np.ndarray:
-    """value[name] for each entry of `names` (one lookup per distinct name)."""
-    codes, distinct = pd.factorize(np.asarray(names, dtype=object) if isinstance(names, (list, tuple)) else names)
-    return np.array([value[name] for name in distinct], dtype=float)[codes]
 
 
 def _per_commodity(name: str, dim: int) -> Callable[[ModelInputs, Keys], np.ndarray]:
@@ -44,8 +37,8 @@ def _ends(link) -> tuple[str, str]:
     return (link.sender, link.receiver) if hasattr(link, "sender") else (link.lender, link.borrower)
 
 
-def _route_commodity(p: ModelInputs, keys: Keys) -> np.ndarray:
-    return keys.per_name(1, lambda r: p.routes[r].commodity, dtype=object)
+def _route_commodity(p: ModelInputs, keys: Keys, index: dict) -> np.ndarray:
+    return keys.positions(1, {r: index[x.commodity] for r, x in p.routes.items()})
 
 
 def _import_prices(p: ModelInputs, keys: Keys) -> np.ndarray:
@@ -61,13 +54,15 @@ class CostTerm:
     variable: str  # Var component name
     coefficients: Callable[[ModelInputs, Keys], np.ndarray]  # k$ per model unit, one per key
     first_stage: bool = False  # keyed (c, m); scenario terms are keyed (s, c, ...) unless noted
-    commodities: Callable[[ModelInputs, Keys], np.ndarray] | None = None  # default: key[0] or key[1]
+    # index[commodity] per key, given index (commodity -> place); default: from key[0] or key[1]
+    commodities: Callable[[ModelInputs, Keys, dict], np.ndarray] | None = None
     varies_by_scenario: bool = False  # its coefficients read scenario-keyed inputs (e.g. import prices)
 
-    def commodity_of(self, p: ModelInputs, keys: Keys):
+    def commodity_of(self, p: ModelInputs, keys: Keys, index: dict) -> np.ndarray:
+        """index[the commodity of each key] (index: commodity -> its place in a list)."""
         if self.commodities is not None:
-            return self.commodities(p, keys)
-        return keys.columns[0 if self.first_stage else 1]
+            return self.commodities(p, keys, index)
+        return keys.positions(0 if self.first_stage else 1, index)
 
 
 COST_TERMS = (
