@@ -14,6 +14,8 @@ What is drawn (ranges are module constants, documented in bench/README.md):
   rare-earth cut on Japan), else every member;
 - start month uniform in 1..months, duration uniform in DURATION_MONTHS, severity, demand change
   and price multiplier uniform in their ranges, rounded to two decimals;
+- months of warning uniform in WARNING_MONTHS, at most start - 1 (0: a surprise, announced when
+  it starts), so that scenarios part from the calm one at different months (optimizer.tree);
 - the other scenarios share 1 - CALM_PROBABILITY in proportion to weights uniform in
   PROBABILITY_WEIGHT; the last probability is 1 minus the others, so the sum is exactly 1.
 """
@@ -30,6 +32,7 @@ EVENT_TYPE_WEIGHTS = {"export_ban": 0.4, "chokepoint_closure": 0.2,
                       "demand_shock": 0.2, "price_shock": 0.2}
 MEMBER_TARGETED_SHARE = 0.3
 DURATION_MONTHS = (1, 12)  # inclusive range
+WARNING_MONTHS = (0, 3)  # inclusive range
 BAN_SEVERITY = (0.3, 1.0)
 DEMAND_CHANGE = (-0.2, 0.3)
 PRICE_MULTIPLIER = (1.2, 3.0)
@@ -70,8 +73,13 @@ def _events(rng: np.random.Generator, case: Case, months: int) -> list[dict]:
 
 
 def _timing(rng: np.random.Generator, months: int) -> dict:
-    return {"start_month": int(rng.integers(1, months + 1)),
-            "duration_months": int(rng.integers(DURATION_MONTHS[0], DURATION_MONTHS[1] + 1))}
+    start = int(rng.integers(1, months + 1))
+    timing = {"start_month": start,
+              "duration_months": int(rng.integers(DURATION_MONTHS[0], DURATION_MONTHS[1] + 1))}
+    warning = min(int(rng.integers(WARNING_MONTHS[0], WARNING_MONTHS[1] + 1)), start - 1)
+    if warning:
+        timing["warning_months"] = warning
+    return timing
 
 
 def _pick(rng: np.random.Generator, names: list[str]) -> str:

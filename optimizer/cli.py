@@ -12,7 +12,7 @@ import click
 
 from .case import DEFAULT_DATA_DIR, load_case
 from .errors import InputError
-from .inputs import RunOptions
+from .inputs import SHARING_RULES, RunOptions
 from .output import write_run
 from .report import render_text, summary
 from .run import MODES, solve_case
@@ -76,6 +76,9 @@ def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> 
 @click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
 @click.option("--floors/--no-floors", default=False, show_default=True,
               help="Enforce the days-of-cover targets of stockpiles.csv on the starting stock.")
+@click.option("--sharing", type=click.Choice(SHARING_RULES), default="proportional", show_default=True,
+              help="How a joint plan shares an unavoidable shortfall: in proportion to each member's normal "
+                   "demand (the IEA principle), or as cost alone decides.")
 @click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds HiGHS may spend on each LP.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for the scenario LPs of a decomposed solve (sets of 16 scenarios or "
@@ -83,13 +86,14 @@ def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> 
 @data_option
 @scenario_dir_option
 def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,
-          horizon: int | None, floors: bool, time_limit: float | None, workers: int, data_dir: Path,
-          scenario_dir: Path) -> None:
+          horizon: int | None, floors: bool, sharing: str, time_limit: float | None, workers: int,
+          data_dir: Path, scenario_dir: Path) -> None:
     """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file).
 
     Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
     case, sets = _load_inputs(data_dir, scenario_dir, scenarios)
-    options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit, workers=workers)
+    options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit, workers=workers,
+                         sharing=sharing)
     results = []
     for scenario_set in sets:
         if not as_json:

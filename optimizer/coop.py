@@ -15,6 +15,7 @@ import pyomo.environ as pyo
 
 from .case import Case
 from .inputs import DAYS_PER_YEAR, RunOptions, capacity_split
+from .model.costs import POLICY_ITEMS
 from .run import Solution, solve_coalition
 from .scenarios import ScenarioSet
 from .solve import solve_model
@@ -29,14 +30,14 @@ class NotOptimalError(Exception):
 
 @dataclass
 class CoalitionGame:
-    """The cost game: v(S) = optimal expected cost (M USD) of coalition S acting alone."""
+    """The cost game: v(S) = expected money cost (M USD) of coalition S's optimal plan, acting alone."""
 
     members: tuple[str, ...]
     solutions: dict[frozenset, Solution]
 
     def value(self, coalition) -> float:
         coalition = frozenset(coalition)
-        return 0.0 if not coalition else self.solutions[coalition].objective_musd
+        return 0.0 if not coalition else self.solutions[coalition].money_cost_musd
 
     @property
     def grand(self) -> Solution:
@@ -124,7 +125,9 @@ def iea_shares(case: Case, game: CoalitionGame) -> dict[str, float]:
 
 
 def _expected_by_commodity_item(solution: Solution) -> pd.Series:
+    """Expected money cost by commodity and item (the sharing charge is not money)."""
     costs = solution.tables["costs"]
+    costs = costs[~costs["item"].isin(POLICY_ITEMS)]
     return costs.groupby(["commodity", "item"])["expected_cost_musd"].sum()
 
 
@@ -174,14 +177,14 @@ def exchange_comparison(case: Case, scenario_set: ScenarioSet, options: RunOptio
                                     ("one-way transfers", True, False), ("swaps repaid in kind", False, True),
                                     ("transfers and swaps", True, True)):
         if (transfers, swaps) == (options.transfers, options.swaps):
-            cost = game.grand.objective_musd
+            cost = game.grand.money_cost_musd
         else:
             on_progress(label)
             sol = solve_coalition(case, scenario_set, replace(options, transfers=transfers, swaps=swaps),
                                   list(game.members), label, full_share)
             if not sol.optimal:
                 raise NotOptimalError(f"{label}: {sol.outcome.message}")
-            cost = sol.objective_musd
+            cost = sol.money_cost_musd
         rows.append({"arrangement": label, "cost_musd": cost})
     df = pd.DataFrame(rows)
     df["saving_vs_alone_musd"] = df.loc[0, "cost_musd"] - df["cost_musd"]
@@ -202,8 +205,8 @@ def risk_frontier(case: Case, scenario_set: ScenarioSet, options: RunOptions, me
         if not sol.optimal:
             raise NotOptimalError(f"risk weight {w:g}: {sol.outcome.message}")
         plan = sol.tables["stockpile_plan"]
-        rows.append({"weight": w, "expected_cost_musd": sol.expected_cost_musd,
-                     "cvar_musd": sol.cvar_musd(level), "objective_musd": sol.objective_musd,
+        rows.append({"weight": w, "expected_cost_musd": sol.money_cost_musd,
+                     "cvar_musd": sol.cvar_musd(level, money=True), "objective_musd": sol.objective_musd,
                      "stock_value_musd": float((plan["initial_stock_t"] * plan["commodity"].map(
                          _reference_price(case))).sum() / 1e6)})
     return pd.DataFrame(rows)
@@ -227,6 +230,7 @@ class CooperationReport:
     cover: pd.DataFrame
     exchanges: pd.DataFrame
     frontier: pd.DataFrame
+    calm: CoalitionGame | None = None  # the same game with no disruption (None: the set has no event)
     risk_level: float = 0.95
     notes: list[str] = field(default_factory=list)
 
@@ -240,6 +244,21 @@ class CooperationReport:
                          "iea_saving_musd": alone - self.iea_musd[m], "least_core_musd": self.least_core_musd[m]})
         return pd.DataFrame(rows)
 
+    @property
+    def value_of_cooperation_musd(self) -> float:
+        return _saving(self.game)
+
+    @property
+    def calm_pooling_musd(self) -> float:
+        """What cooperating saves with no disruption at all (the calm reference's value)."""
+        return _saving(self.calm or self.game)
+
+    @property
+    def crisis_value_musd(self) -> float:
+        """The value of cooperation beyond calm pooling: what joint stock, transfers, swaps and
+        pooling save in the disruption scenarios, weighted by probability."""
+        return self.value_of_cooperation_musd - self.calm_pooling_musd
+
     def coalitions(self) -> pd.DataFrame:
         return pd.DataFrame([{"coalition": coalition_label(c), "members": len(c), "cost_musd": self.game.value(c)}
                              for c in self.game.coalitions()])
@@ -251,6 +270,10 @@ def cooperation_report(case: Case, scenario_set: ScenarioSet, options: RunOption
     """Everything `stockpile coop` reports, from one solve per coalition plus the comparisons.
     on_progress is called with a short label before each LP."""
     game = solve_coalitions(case, scenario_set, options, on_progress)
+    calm = None
+    if scenario_set.has_events():
+        calm = solve_coalitions(case, scenario_set.calm(), options,
+                                lambda label: on_progress(f"{label} (no disruption)"))
     shapley_musd = shapley(game)
     least, excess = least_core(game)
     frontier = risk_frontier(case, scenario_set, options, list(game.members), risk_weights, risk_level,
@@ -258,4 +281,9 @@ def cooperation_report(case: Case, scenario_set: ScenarioSet, options: RunOption
     return CooperationReport(
         scenario_set, options, game, shapley_musd, iea_shares(scenario_set.apply_to(case), game),
         core_violations(game, shapley_musd), least, excess, savings_breakdown(game), cover_per_dollar(game),
-        exchange_comparison(case, scenario_set, options, game, on_progress), frontier, risk_level)
+        exchange_comparison(case, scenario_set, options, game, on_progress), frontier, calm, risk_level)
+
+
+def _saving(game: CoalitionGame) -> float:
+    """sum of the members' costs alone - the grand coalition's cost."""
+    return sum(game.value([m]) for m in game.members) - game.value(game.members)

@@ -20,7 +20,9 @@ def coop_summary(report: CooperationReport) -> dict:
         "horizon_months": game.grand.inputs.horizon,
         "coalition_cost_musd": game.value(game.members),
         "members_alone_musd": sum(game.value([m]) for m in game.members),
-        "value_of_cooperation_musd": sum(game.value([m]) for m in game.members) - game.value(game.members),
+        "crisis_value_of_cooperation_musd": report.crisis_value_musd,
+        "calm_pooling_musd": report.calm_pooling_musd,
+        "value_of_cooperation_musd": report.value_of_cooperation_musd,
         "coalitions": records(report.coalitions()), "shares": records(report.shares()),
         "shapley_in_core": not report.core_violations, "core_violations": report.core_violations,
         "least_core_excess_musd": report.least_core_excess_musd,
@@ -36,7 +38,10 @@ def render_coop_text(report: CooperationReport) -> str:
     lines = [
         f"== cooperation on {s['scenario_set']}: members {', '.join(s['members'])}, "
         f"horizon {s['horizon_months']} months",
-        f"   together {s['coalition_cost_musd']:,.1f} M USD, alone {s['members_alone_musd']:,.1f} M USD: "
+        f"   crisis value of cooperation {s['crisis_value_of_cooperation_musd']:,.1f} M USD (what joint stock, "
+        "transfers and pooling save in the disruption scenarios, weighted by probability);",
+        f"   calm pooling {s['calm_pooling_musd']:,.1f} M USD (what buying together saves with no disruption);",
+        f"   in all: together {s['coalition_cost_musd']:,.1f} M USD, alone {s['members_alone_musd']:,.1f} M USD: "
         f"cooperation saves {s['value_of_cooperation_musd']:,.1f} M USD",
         "", "-- cost of every coalition acting alone (M USD):", indent_block(report.coalitions().to_string(**FMT)),
         "", "-- who pays what (M USD): Shapley value, IEA rule (consumption shares), least core",

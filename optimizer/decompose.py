@@ -1,13 +1,18 @@
-"""Scenario decomposition (multi-cut L-shaped / Benders) for large risk-neutral scenario sets.
+"""Decomposition over the scenario tree (multi-cut L-shaped / Benders) for large risk-neutral sets.
 
-The first stage (storage built and stock held at the start, per commodity x member) is small; every
-scenario's LP is independent once it is fixed. A master LP chooses the first stage against cuts
-theta_s >= F_s(x_k) + g_k (x - x_k), where F_s(x) is scenario s's total cost (first stage included)
-with x fixed and g_k its gradient (the reduced costs of the fixed first-stage columns). Each
-scenario's LP stays in its own HiGHS instance and is re-solved warm as x moves. The loop stops when
-the best plan found is within a relative gap of the master's lower bound. Every scenario LP is
-given one structure (optimizer.template.template_inputs), so one Pyomo model is built and the
-other scenarios' LPs are derived from it (optimizer.template).
+The LP of docs/model.md over a scenario tree (optimizer.tree) has a part every leaf depends on
+(the master: the storage built and stock held at the start, and every decision of a node shared
+by more than one leaf, such as the months before an event is announced and the cargoes already
+at sea) and one part per leaf (the decisions of a scenario from the month it can be told apart
+from all others). Once the master's columns are fixed the leaves are independent. The master LP
+is the extensive form's master part with one variable theta per leaf and cuts
+theta_l >= F_l(x_k) + g_k (x - x_k), where F_l(x) is leaf l's cost with x fixed and g_k its
+gradient (the reduced costs of the fixed columns its rows read). Each leaf's LP is the
+one-scenario template (optimizer.template) with its numbers written in, the columns of the master
+fixed and the master's rows freed; it stays in its own HiGHS instance and is re-solved warm as x
+moves. The loop stops when the best plan found is within a relative gap of the master's lower
+bound. The final plan is laid out as the extensive form's solution, so its tables are read as the
+single LP's.
 """
 
 from __future__ import annotations
@@ -23,169 +28,118 @@ import numpy as np
 import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
+from .assemble import Assembly, assembly
 from .inputs import ModelInputs
+from .layout import MISSING
+from .model.timing import decision_months
 from .results import extract_tables
-from .solve import SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
-from .template import ScenarioTemplate, split_by_scenario, template_inputs
+from .solve import CompiledLP, SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
+from .template import ScenarioTemplate, split_by_scenario
 
-FIRST_STAGE = ("New_Capacity", "Initial_Stock")
 REL_GAP = 1e-9
 MAX_ITERATIONS = 500
+_INF = highspy.kHighsInf
 
 
 @dataclass
-class ScenarioLP:
-    """One scenario's LP in HiGHS (the template's LP with the scenario's numbers written in)."""
+class LeafSpec:
+    """What a leaf's LP is made from and how it links to the master (picklable)."""
 
+    index: int  # the scenario that owns the leaf (its place in the set)
     name: str
+    probability: float  # the leaf's node probability
+    inputs: ModelInputs  # its scenario alone
+    leaf_from: int  # its first month of own decisions
+    fixed: np.ndarray  # template columns fixed at the master's values
+    master_of_fixed: np.ndarray  # the master column of each
+    links: np.ndarray  # indices into `fixed` of the columns its free rows read (the cut's support)
+    free_rows: np.ndarray  # template rows that are not the leaf's (freed)
+
+
+@dataclass
+class LeafLP:
+    spec: LeafSpec
     highs: highspy.Highs
     log_path: str
     solved: bool = False
 
 
-def _first_stage_keys(p: ModelInputs) -> list[tuple[str, str, str]]:
-    return [(name, c, m) for name in FIRST_STAGE for c in p.commodities for m in p.members]
+def _evaluate(leaf: LeafLP, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """F_l(x) and its gradient over the leaf's links: fix the master's columns at x, solve warm."""
+    spec = leaf.spec
+    values = x[spec.master_of_fixed]
+    leaf.highs.changeColsBounds(len(spec.fixed), spec.fixed.astype(np.int32), values, values)
+    leaf.highs.run()
+    if leaf.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"leaf {spec.name}: {leaf.highs.modelStatusToString(leaf.highs.getModelStatus())}")
+    reduced = np.asarray(leaf.highs.getSolution().col_dual)[spec.fixed[spec.links]]
+    return leaf.highs.getInfo().objective_function_value, reduced
 
 
-def _evaluate(sub: ScenarioLP, first_cols: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """F_s(x) and its gradient: fix the first stage at x, solve warm, read the reduced costs."""
-    sub.highs.changeColsBounds(len(x), first_cols, x, x)
-    sub.highs.run()
-    if sub.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"scenario {sub.name}: {sub.highs.modelStatusToString(sub.highs.getModelStatus())}")
-    solution = sub.highs.getSolution()
-    return sub.highs.getInfo().objective_function_value, np.asarray(solution.col_dual)[first_cols]
+class LeafGroup:
+    """Some leaves' LPs, each in its own HiGHS; lives in the main process or in a worker."""
 
-
-class _Master:
-    """min sum_s p_s theta_s over the first stage x, subject to the cuts collected so far.
-
-    theta_s is stored as phi_s = theta_s - base_s, base_s the scenario's cost at the first point
-    tried, so that the master's right-hand sides are cost changes, not totals of ~1e9 k$ that
-    leave HiGHS numerically unsure."""
-
-    def __init__(self, p: ModelInputs, keys: list, probabilities: list[float], upper: np.ndarray):
-        self.n, self.S = len(keys), len(probabilities)
-        self.base = np.zeros(self.S)
-        self.highs, self.log_path = new_highs(None, None)
-        inf = highspy.kHighsInf
-        lower = np.array([p.floor.get((c, m), 0.0) if name == "Initial_Stock" else 0.0 for name, c, m in keys])
-        self.highs.addVars(self.n, lower, np.maximum(upper, lower))
-        self.highs.addVars(self.S, np.full(self.S, -inf), np.full(self.S, inf))
-        self.highs.changeColsCost(self.S, np.arange(self.n, self.n + self.S, dtype=np.int32),
-                                  np.array(probabilities, dtype=float))
-        index = {key: j for j, key in enumerate(keys)}
-        for c in p.commodities:  # Initial_Stock - New_Capacity <= existing capacity
-            for m in p.members:
-                cols = np.array([index[("Initial_Stock", c, m)], index[("New_Capacity", c, m)]], dtype=np.int32)
-                self.highs.addRow(-inf, p.existing_capacity[(c, m)], 2, cols, np.array([1.0, -1.0]))
-
-    def add_cut(self, s: int, value: float, gradient: np.ndarray, x: np.ndarray, first: bool) -> None:
-        """phi_s - g.x >= F_s(x_k) - base_s - g.x_k"""
-        if first:
-            self.base[s] = value
-        cols = np.append(np.arange(self.n, dtype=np.int32), np.int32(self.n + s))
-        coefs = np.append(-gradient, 1.0)
-        self.highs.addRow(value - self.base[s] - float(gradient @ x), highspy.kHighsInf, len(cols), cols, coefs)
-
-    def solve(self, probabilities: np.ndarray) -> tuple[np.ndarray, float]:
-        self.highs.run()
-        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            self.highs.clearSolver()  # a numerically unsure warm start: try once from scratch
-            self.highs.run()
-        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"master: {self.highs.modelStatusToString(self.highs.getModelStatus())}")
-        x = np.asarray(self.highs.getSolution().col_value)[: self.n]
-        lower = self.highs.getInfo().objective_function_value + float(probabilities @ self.base)
-        return np.maximum(x, 0.0), lower
-
-
-def _upper_bounds(p: ModelInputs, keys: list) -> np.ndarray:
-    """A bound no useful plan reaches: twice the coalition's demand over the horizon (stock must
-    end the horizon at its starting level, so more could never be drawn), or the floor if higher."""
-    per_commodity = {c: 2.0 * p.horizon / 12.0 * sum(p.demand_per_year[(c, m)] for m in p.members)
-                     for c in p.commodities}
-    return np.array([max(per_commodity[c], p.floor.get((c, m), 0.0)) for _, c, m in keys])
-
-
-@dataclass
-class Decomposed:
-    objective: float  # model money (k$)
-    x: np.ndarray
-    keys: list
-    results: list[ScenarioResult]  # in the scenario order of the inputs
-    template: ScenarioTemplate  # every scenario LP is its LP with the scenario's numbers
-    iterations: int
-    seconds: float
-    at_upper_bound: bool
-    timings: dict  # s: building the scenario LPs, their first (cold) round, the warm rounds, masters
-
-
-@dataclass
-class ScenarioResult:
-    """What is kept of one scenario LP once the plan is final (picklable, so a worker can send it)."""
-
-    name: str
-    values: np.ndarray  # per column of the scenario LP
-    duals: np.ndarray  # per row; the scenario LP's costs are not weighted by its probability
-    warnings: list[str]
-
-
-class ScenarioGroup:
-    """Some scenarios' LPs, each in its own HiGHS; lives in the main process or in a worker."""
-
-    def __init__(self, subs: list[ModelInputs], template: ScenarioTemplate, keys: list, options: dict):
-        self.subs: list[ScenarioLP] = []
-        self.last_x: np.ndarray | None = None  # the first stage the scenario LPs were last solved at
-        self.first_cols = np.array([template.layout.column(name).position_of((c, m)) for name, c, m in keys],
-                                   dtype=np.int32)
+    def __init__(self, specs: list[LeafSpec], template: ScenarioTemplate, options: dict):
+        self.leaves: list[LeafLP] = []
+        self.last_x: np.ndarray | None = None
         try:
-            with PauseGC():  # also in a worker process
-                for sub in subs:  # each scenario alone (probability 1)
+            with PauseGC():
+                for spec in specs:
                     highs, log_path = new_highs(None, options)
-                    self.subs.append(ScenarioLP(sub.scenarios[0], highs, log_path))
-                    template.lp_for(sub, sub.scenarios[0]).pass_to(highs)
+                    self.leaves.append(LeafLP(spec, highs, log_path))
+                    _leaf_lp(template, spec).pass_to(highs)
         except BaseException:
             self.close()
             raise
 
     def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
-        """Every scenario at x. A scenario solved for the first time starts from the optimal basis
-        of the last scenario solved: their LPs differ only in some numbers."""
+        """Every leaf at x. A leaf solved for the first time starts from the optimal basis of the
+        last leaf solved: their LPs differ only in some numbers."""
         self.last_x = x.copy()
         out, basis = [], None
-        for sub in self.subs:
-            if not sub.solved and basis is not None:
-                sub.highs.setBasis(basis)
-            out.append(_evaluate(sub, self.first_cols, x))
-            if not sub.solved:
-                basis = sub.highs.getBasis()
-                sub.solved = True
+        for leaf in self.leaves:
+            if not leaf.solved and basis is not None:
+                leaf.highs.setBasis(basis)
+            out.append(_evaluate(leaf, x))
+            if not leaf.solved:
+                basis = leaf.highs.getBasis()
+                leaf.solved = True
         return out
 
-    def finish(self, x: np.ndarray) -> list[ScenarioResult]:
-        """Solve every scenario at the final first stage (unless it was the last one evaluated:
-        the scenario LPs hold its solutions) and read its values and duals."""
-        results = []
+    def finish(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
+        """Each leaf's values, duals and solver warnings at the final master point."""
         again = self.last_x is None or not np.array_equal(x, self.last_x)
-        for sub in self.subs:
+        results = []
+        for leaf in self.leaves:
             if again:
-                _evaluate(sub, self.first_cols, x)
-            outcome = read_outcome(sub.highs, sub.log_path)
-            results.append(ScenarioResult(sub.name, outcome.values, outcome.duals, log_warnings(sub.log_path)))
+                _evaluate(leaf, x)
+            outcome = read_outcome(leaf.highs, leaf.log_path)
+            results.append((outcome.values, outcome.duals, log_warnings(leaf.log_path)))
         return results
 
     def close(self) -> None:
-        for sub in self.subs:
-            if os.path.exists(sub.log_path):
-                os.unlink(sub.log_path)
+        for leaf in self.leaves:
+            if os.path.exists(leaf.log_path):
+                os.unlink(leaf.log_path)
 
 
-def _worker(connection, subs, template, keys, options) -> None:
-    """A worker process: build its scenario LPs, then answer evaluate/finish requests."""
+def _leaf_lp(template: ScenarioTemplate, spec: LeafSpec) -> CompiledLP:
+    """The template with the leaf's numbers, costs on its own decisions only (weight 1), the
+    master's rows freed (their columns are all fixed)."""
+    def own(name, keys):
+        return (decision_months(spec.inputs, name, keys) >= spec.leaf_from).astype(float)
+
+    lp = template.lp_for(spec.inputs, spec.name, own)
+    lp.col_cost[spec.fixed] = 0.0  # the first stage's and the master's costs are the master's
+    lp.row_lower[spec.free_rows], lp.row_upper[spec.free_rows] = -_INF, _INF
+    return lp
+
+
+def _worker(connection, specs, template, options) -> None:
+    """A worker process: build its leaves' LPs, then answer evaluate/finish requests."""
     group = None
     try:
-        group = ScenarioGroup(subs, template, keys, options)
+        group = LeafGroup(specs, template, options)
         connection.send(("ready", None))
         while True:
             command, x = connection.recv()
@@ -201,17 +155,15 @@ def _worker(connection, subs, template, keys, options) -> None:
 
 
 class _Workers:
-    """Scenario groups in worker processes (one per core): the scenario LPs build and solve in
-    parallel, and only x, values, gradients and the final tables cross the pipes."""
+    """Leaf groups in worker processes: the leaves build and solve in parallel, and only x,
+    values, gradients and the final solutions cross the pipes."""
 
-    def __init__(self, groups: list[list[ModelInputs]], template: ScenarioTemplate, keys: list, options: dict):
+    def __init__(self, groups: list[list[LeafSpec]], template: ScenarioTemplate, options: dict):
         context = multiprocessing.get_context("spawn")  # no fork of a process holding HiGHS threads
         self.connections, self.processes = [], []
-        for subs in groups:
+        for specs in groups:
             parent, child = context.Pipe()
-            # each worker is sent its scenarios' inputs only, and the template without Pyomo objects
-            args = (child, subs, template.portable(), keys, options)
-            process = context.Process(target=_worker, args=args, daemon=True)
+            process = context.Process(target=_worker, args=(child, specs, template.portable(), options), daemon=True)
             process.start()
             self.connections.append(parent)
             self.processes.append(process)
@@ -220,8 +172,7 @@ class _Workers:
     def _gather(self) -> list:
         replies = []
         for connection, process in zip(self.connections, self.processes):
-            # wait for the reply or the worker's end, whichever comes first: a worker that dies
-            # without replying (killed, out of memory, failed start) must not hang the solve
+            # a worker that dies without replying (killed, out of memory) must not hang the solve
             multiprocessing.connection.wait([connection, process.sentinel])
             if not connection.poll():
                 raise RuntimeError(f"a worker process ended unexpectedly (exit code {process.exitcode})")
@@ -236,7 +187,7 @@ class _Workers:
             connection.send(("evaluate", x))
         return [pair for reply in self._gather() for pair in reply]
 
-    def finish(self, x: np.ndarray) -> list[ScenarioResult]:
+    def finish(self, x: np.ndarray) -> list:
         for connection in self.connections:
             connection.send(("finish", x))
         return [result for reply in self._gather() for result in reply]
@@ -250,48 +201,178 @@ class _Workers:
             connection.close()
 
 
+@dataclass
+class _Parts:
+    """The extensive form split into its master part and its leaves."""
+
+    made: Assembly
+    master_cols: np.ndarray  # LP columns of the master, in LP order
+    master_rows: np.ndarray
+    leaf_cols: np.ndarray  # LP column of each (leaf, template column) it owns, MISSING elsewhere
+    specs: list[LeafSpec]
+
+
+def _split(p: ModelInputs) -> _Parts:
+    made = assembly(p)
+    tree, cols, rows = p.tree, made.cols, made.rows
+    n_rows, n_cols = made.lp.matrix.shape
+    copies = np.arange(len(p.scenarios))[:, None]
+    leaf_col = made.owned & tree.in_leaf(copies, made.col_month[None, :])
+    leaf_row = (made.new_row != MISSING) & tree.in_leaf(copies, made.row_month[None, :])
+    is_master = np.ones(n_cols, dtype=bool)
+    is_master[made.newcol[leaf_col]] = False
+    master_row = np.ones(n_rows, dtype=bool)
+    master_row[made.new_row[leaf_row]] = False
+    master_cols, master_rows = np.flatnonzero(is_master), np.flatnonzero(master_row)
+    position = np.full(n_cols, MISSING)
+    position[master_cols] = np.arange(len(master_cols))
+    template = made.template
+    scenario_cols, first_cols = np.flatnonzero(~cols.first), np.flatnonzero(cols.first)
+    scenario_rows = np.flatnonzero(~rows.first)
+    by_row = template.compiled.matrix.tocsr()
+    subs = split_by_scenario(p)
+    specs = []
+    for k in np.flatnonzero(tree.leaf_from >= 0).tolist():
+        fixed_scenario = scenario_cols[~leaf_col[k]]
+        fixed = np.concatenate([first_cols, fixed_scenario])
+        master_of = np.concatenate([position[cols.rank[first_cols]], position[made.newcol[k, ~leaf_col[k]]]])
+        own_rows = scenario_rows[leaf_row[k]]
+        read = np.zeros(by_row.shape[1], dtype=bool)
+        read[by_row[own_rows].indices] = True
+        free_rows = scenario_rows[~leaf_row[k]]
+        specs.append(LeafSpec(k, p.scenarios[k], float(tree.node_probability[-1, k]), subs[k],
+                              int(tree.leaf_from[k]), fixed, master_of, np.flatnonzero(read[fixed]), free_rows))
+    return _Parts(made, master_cols, master_rows, np.where(leaf_col, made.newcol, MISSING), specs)
+
+
+class _Master:
+    """min c.x + sum_l p_l theta_l over the master part x, subject to its rows and the cuts.
+
+    theta_l is stored as phi_l = theta_l - base_l, base_l the leaf's cost at the first point
+    tried, so that the cuts' right-hand sides are cost changes, not totals of ~1e8 k$ that leave
+    HiGHS numerically unsure. Leaf costs are never negative, so theta_l >= 0 before any cut."""
+
+    def __init__(self, parts: _Parts, upper: np.ndarray):
+        lp, cols, rows = parts.made.lp, parts.master_cols, parts.master_rows
+        self.n, self.L = len(cols), len(parts.specs)
+        self.base = np.zeros(self.L)
+        self.probability = np.array([spec.probability for spec in parts.specs])
+        self.highs, self.log_path = new_highs(None, None)
+        sub = lp.matrix[:, cols].tocsr()[rows].tocsc()
+        master = CompiledLP([], [], lp.col_cost[cols], lp.col_lower[cols], np.minimum(lp.col_upper[cols], upper),
+                            lp.row_lower[rows], lp.row_upper[rows], sub, lp.offset)
+        master.pass_to(self.highs)
+        self.highs.addVars(self.L, np.zeros(self.L), np.full(self.L, _INF))
+        self.highs.changeColsCost(self.L, np.arange(self.n, self.n + self.L, dtype=np.int32), self.probability)
+        self.supports = [spec.master_of_fixed[spec.links].astype(np.int32) for spec in parts.specs]
+
+    def add_cut(self, leaf: int, value: float, gradient: np.ndarray, x: np.ndarray, first: bool) -> None:
+        """phi_l - g.x >= F_l(x_k) - base_l - g.x_k, over the leaf's links"""
+        if first:
+            self.base[leaf] = value
+            self.highs.changeColBounds(self.n + leaf, -value, _INF)
+        support = self.supports[leaf]
+        cols = np.append(support, np.int32(self.n + leaf))
+        coefs = np.append(-gradient, 1.0)
+        self.highs.addRow(value - self.base[leaf] - float(gradient @ x[support]), _INF, len(cols), cols, coefs)
+
+    def solve(self) -> tuple[np.ndarray, float, np.ndarray]:
+        """The master's x, its lower bound on the total cost, and its row duals."""
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            self.highs.clearSolver()  # a numerically unsure warm start: try once from scratch
+            self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"master: {self.highs.modelStatusToString(self.highs.getModelStatus())}")
+        solution = self.highs.getSolution()
+        x = np.asarray(solution.col_value)[: self.n]
+        lower = self.highs.getInfo().objective_function_value + float(self.probability @ self.base)
+        return x, lower, np.asarray(solution.row_dual)
+
+    def cost(self, x: np.ndarray, lp: CompiledLP, cols: np.ndarray) -> float:
+        return float(lp.col_cost[cols] @ x) + lp.offset
+
+
+def _upper_bounds(p: ModelInputs, parts: _Parts) -> tuple[np.ndarray, np.ndarray]:
+    """A bound no useful plan reaches on the stock held at the start (twice the coalition's demand
+    over the horizon, or the floor if higher) and on the storage built (that over the release
+    share, which the release limit may need); none on the other columns. Also which columns a
+    plan at the bound would make suspect: the stock, and storage that costs something."""
+    upper = np.full(len(parts.master_cols), _INF)
+    suspect = np.zeros(len(parts.master_cols), dtype=bool)
+    layout = parts.made.layout
+    position = {col: i for i, col in enumerate(parts.master_cols.tolist())}
+    demand = {c: 2.0 * p.horizon / 12.0 * sum(p.demand_per_year[(c, m)] for m in p.members) for c in p.commodities}
+    for name in ("New_Capacity", "Initial_Stock"):
+        family = layout.column(name)
+        for (c, m), col in zip(family.keys, family.positions.tolist()):
+            if col == MISSING:
+                continue
+            bound = max(demand[c], p.floor.get((c, m), 0.0))
+            if name == "New_Capacity":
+                upper[position[col]] = bound / max(p.release_share[c], 1e-3)
+                suspect[position[col]] = p.capacity_cost[c] > 0
+            else:
+                upper[position[col]], suspect[position[col]] = bound, True
+    return upper, suspect
+
+
+@dataclass
+class Decomposed:
+    objective: float  # model money (k$)
+    values: np.ndarray  # per column of the extensive form
+    duals: np.ndarray  # per row of the extensive form (master rows: the last master's)
+    made: Assembly
+    iterations: int
+    seconds: float
+    at_upper_bound: bool
+    warnings: list[str]
+    timings: dict  # s: building, first (cold) round, warm rounds, masters
+
+
 def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers: int = 1) -> Decomposed:
-    """Multi-cut L-shaped method to a relative gap of REL_GAP, with the scenario LPs in `workers`
-    processes (1: in this process). Raises RuntimeError if a scenario LP or the master fails."""
+    """Multi-cut L-shaped method over the tree's leaves to a relative gap of REL_GAP, with the
+    leaves' LPs in `workers` processes (1: in this process). Raises RuntimeError if a leaf's LP or
+    the master fails."""
     started = time.perf_counter()
-    keys = _first_stage_keys(p)
-    # scenarios dealt round-robin to the workers, keeping their order within each
     workers = max(1, workers)
-    with PauseGC():  # many small objects that all stay: collection passes would only slow this
-        subs = split_by_scenario(p)
-        template = ScenarioTemplate.build(template_inputs(p, subs[0]))
-        groups = [subs[w::workers] for w in range(workers) if subs[w::workers]]
-        if len(groups) == 1:
-            driver = ScenarioGroup(groups[0], template, keys, highs_options or {})
-        else:
-            driver = _Workers(groups, template, keys, highs_options or {})
+    with PauseGC():
+        parts = _split(p)
+        groups = [parts.specs[w::workers] for w in range(workers) if parts.specs[w::workers]]
+        template = parts.made.template
+        driver = LeafGroup(groups[0], template, highs_options or {}) if len(groups) == 1 else \
+            _Workers(groups, template, highs_options or {})
     try:
-        order = [sub.scenarios[0] for group in groups for sub in group]
-        probabilities = np.array([p.probability[s] for s in order])
-        return _iterate(p, keys, driver, probabilities, template, started, time.perf_counter() - started)
+        order = [spec for group in groups for spec in group]
+        return _iterate(p, parts, driver, order, started, time.perf_counter() - started)
     finally:
         driver.close()
 
 
-def _iterate(p: ModelInputs, keys: list, driver, probabilities: np.ndarray, template: ScenarioTemplate,
-             started: float, build_s: float) -> Decomposed:
-    upper = _upper_bounds(p, keys)
-    master = _Master(p, keys, list(probabilities), upper)
+def _iterate(p: ModelInputs, parts: _Parts, driver, order: list[LeafSpec], started: float,
+             build_s: float) -> Decomposed:
+    lp = parts.made.lp
+    upper, suspect = _upper_bounds(p, parts)
+    master = _Master(parts, upper)
+    place = {spec.index: i for i, spec in enumerate(parts.specs)}  # leaf order in the master
     best, best_x, lower = np.inf, None, -np.inf
-    x = np.zeros(len(keys))
     timings = {"build": build_s, "first_round": 0.0, "warm_rounds": 0.0, "master": 0.0}
     try:
+        master_started = time.perf_counter()
+        x, lower, duals = master.solve()
+        timings["master"] += time.perf_counter() - master_started
         for iteration in range(1, MAX_ITERATIONS + 1):
             round_started = time.perf_counter()
             evaluations = driver.evaluate(x)
-            for k, (value, gradient) in enumerate(evaluations):
-                master.add_cut(k, value, gradient, x, first=iteration == 1)
-            total = float(probabilities @ np.array([value for value, _ in evaluations]))
+            total = master.cost(x, lp, parts.master_cols)
+            for spec, (value, gradient) in zip(order, evaluations):
+                master.add_cut(place[spec.index], value, gradient, x, first=iteration == 1)
+                total += spec.probability * value
             timings["first_round" if iteration == 1 else "warm_rounds"] += time.perf_counter() - round_started
             if total < best:
                 best, best_x = total, x.copy()
             master_started = time.perf_counter()
-            x, lower = master.solve(probabilities)
+            x, lower, duals = master.solve()
             timings["master"] += time.perf_counter() - master_started
             if best - lower <= REL_GAP * max(1.0, abs(best)):
                 break
@@ -300,34 +381,56 @@ def _iterate(p: ModelInputs, keys: list, driver, probabilities: np.ndarray, temp
         results = driver.finish(best_x)
     finally:
         os.unlink(master.log_path)
-    at_bound = bool(np.any(best_x >= upper - 1e-9 * np.maximum(1.0, upper)))
-    by_name = {r.name: r for r in results}
-    return Decomposed(best, best_x, keys, [by_name[s] for s in p.scenarios], template, iteration,
-                      time.perf_counter() - started, at_bound, timings)
+    values, row_duals, warnings = _laid_out(parts, order, best_x, duals, results)
+    at_bound = bool(np.any(best_x[suspect] >= upper[suspect] * (1 - 1e-9) - 1e-9))
+    return Decomposed(best, values, row_duals, parts.made, iteration, time.perf_counter() - started, at_bound,
+                      warnings, timings)
+
+
+def _laid_out(parts: _Parts, order: list[LeafSpec], x: np.ndarray, master_duals: np.ndarray,
+              results: list) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The extensive form's values and duals: the master's part from the master, each leaf's own
+    columns and rows from its LP (its duals times its probability: the extensive form weighs a
+    leaf's costs by it)."""
+    made = parts.made
+    n_rows, n_cols = made.lp.matrix.shape
+    values, duals = np.zeros(n_cols), np.zeros(n_rows)
+    values[parts.master_cols] = x
+    duals[parts.master_rows] = master_duals[: len(parts.master_rows)]
+    scenario_cols, scenario_rows = np.flatnonzero(~made.cols.first), np.flatnonzero(~made.rows.first)
+    warnings = set()
+    for spec, (leaf_values, leaf_duals, leaf_warnings) in zip(order, results):
+        own = parts.leaf_cols[spec.index]
+        mine = own != MISSING
+        values[own[mine]] = leaf_values[scenario_cols[mine]]
+        leaf_rows = made.new_row[spec.index]
+        rows_mine = np.ones(len(scenario_rows), dtype=bool)
+        rows_mine[made.rows.rank[spec.free_rows]] = False
+        rows_mine &= leaf_rows != MISSING
+        duals[leaf_rows[rows_mine]] = spec.probability * leaf_duals[scenario_rows[rows_mine]]
+        warnings.update(leaf_warnings)
+    return values, duals, sorted(warnings)
 
 
 def outcome_and_tables(decomposed: Decomposed, p: ModelInputs) -> tuple[SolveOutcome, dict[str, pd.DataFrame]]:
-    """The result tables of the single LP over all scenarios of `p`, read from the scenario LPs laid
-    end to end: their duals weighted by probability as the single LP's are, the first stage once."""
-    results = decomposed.results
-    message = (f"Optimal by scenario decomposition: {decomposed.iterations} rounds of cuts, "
+    """The result tables of the extensive form, read from the master's and the leaves' solutions."""
+    message = (f"Optimal by decomposition over the scenario tree: {decomposed.iterations} rounds of cuts, "
                f"relative gap at most {REL_GAP:g}.")
     outcome = SolveOutcome("optimal", message, decomposed.objective, solver_name(), decomposed.seconds,
-                           warnings=sorted({w for r in results for w in r.warnings}), timings=decomposed.timings,
-                           values=np.concatenate([r.values for r in results]),
-                           duals=np.concatenate([r.duals * p.probability[r.name] for r in results]))
-    tables = extract_tables(p, decomposed.template.layout_for([r.name for r in results]), outcome)
+                           warnings=decomposed.warnings, timings=decomposed.timings,
+                           values=decomposed.values, duals=decomposed.duals)
+    tables = extract_tables(p, decomposed.made.layout, outcome)
     # the marginal value of storage capacity needs the duals of one LP over all scenarios; the
     # master only approximates them, so it is not reported for a decomposed solve
     tables["stockpile_plan"]["capacity_value_usd_per_t"] = float("nan")
     if decomposed.at_upper_bound:
         outcome.status, outcome.message = "error", (
-            "Scenario decomposition reached its safety bound on the starting stock; solve this case "
-            "without decomposition (RunOptions(decompose=False)).")
+            "Decomposition reached its safety bound on the starting stock; solve this case without "
+            "decomposition (RunOptions(decompose=False)).")
     return outcome, tables
 
 
 def lp_size(decomposed: Decomposed) -> dict[str, int]:
-    """Variables and constraints of the scenario LPs together."""
-    layout, n = decomposed.template.layout, len(decomposed.results)
-    return {"variables": layout.size("columns") * n, "constraints": layout.size("rows") * n}
+    """Variables and constraints of the extensive form the decomposition solved."""
+    layout = decomposed.made.layout
+    return {"variables": layout.size("columns"), "constraints": layout.size("rows")}

@@ -17,12 +17,13 @@ from .case import Case
 from .scenario_table import ScenarioTable
 from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
 from .schema import TONNES_PER_MODEL_UNIT
+from .tree import ScenarioTree
 
 USD_PER_MODEL_MONEY = 1e3  # the LP's money unit is thousand USD (k$); results are in M USD
 MODEL_MONEY_PER_MUSD = 1e6 / USD_PER_MODEL_MONEY
 DAYS_PER_YEAR = 365.0
 DEFAULT_HORIZON_MONTHS = 24
-GROUP_SEPARATOR = "+"  # a supply row's member group, e.g. "KR+JP" (member ids never hold "+")
+SHARING_RULES = ("proportional", "cost-min")  # how a joint plan shares an unavoidable shortfall
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class RunOptions:
     swaps: bool = False  # crisis swaps repaid in kind (swaps.csv); off by default
     cvar_weight: float = 0.0  # w in (1 - w) x expected cost + w x CVaR; 0 = risk-neutral
     cvar_level: float = 0.95  # CVaR level a: the mean cost of the worst 1 - a of outcomes
+    # joint plans: "proportional" shares a shortfall in proportion to the members' normal demand
+    # (the IEA principle, docs/model.md "Sharing a shortfall"); "cost-min" leaves it to cost
+    sharing: str = "proportional"
     time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
     decompose: bool | None = None  # scenario decomposition; None: when it pays (many scenarios, no CVaR)
     # worker processes for the decomposition's scenario LPs (None: 1, in this process). More than
@@ -80,13 +84,18 @@ class ModelInputs:
     months: list[int]
     scenarios: list[str]
     probability: dict[str, float]
+    tree: ScenarioTree  # who can be told apart when (optimizer.tree)
+    risk_window_months: int  # the months the probabilities speak of; carrying cost is charged for them
     tonnes_per_unit: dict[str, float]
     routes: dict[str, Route]
     supplier_capacity: dict[tuple[str, str], float]  # (c, k) -> units per month
     supplier_price: dict[tuple[str, str], float]  # (c, k) -> k$ per unit, before price shocks
     import_price: ScenarioTable  # (s, route, arrival month) -> k$ per unit; levels (routes, months)
     closed: set[tuple[str, str, int]]  # (s, route, arrival month) that cannot carry anything
-    supply_rows: dict[tuple[str, str, str, str, int], float]  # (s, c, k, group, departure) -> share
+    # (s, c, k, member, departure) -> share of normal exports still allowed, for every member a ban
+    # of scenario s on (c, k) targets and every departure month (1.0 while no ban is active)
+    ban_rows: dict[tuple[str, str, str, str, int], float]
+    normal_imports: dict[tuple[str, str, str], float]  # (c, k, m) -> units per month, baseline
     demand: ScenarioTable  # (s, c, m, t) -> units per month; levels (commodities, members, months)
     demand_per_year: dict[tuple[str, str], float]  # (c, m) -> units per year, no shocks
     existing_capacity: dict[tuple[str, str], float]
@@ -100,6 +109,9 @@ class ModelInputs:
     restraint_share: dict[str, float]
     restraint_cost: dict[str, float]
     shortfall_penalty: dict[str, float]
+    replenishment_price: dict[tuple[str, str], float]  # (c, m) -> k$ per unit bought back after the horizon
+    sharing_penalty: dict[str, float]  # k$ per unit of a member's shortfall above the common share
+    sharing: bool = False  # proportional sharing rows (joint plans of two members or more)
     transfers: list[Transfer] = field(default_factory=list)
     swaps: list[Swap] = field(default_factory=list)
     cvar_weight: float = 0.0
@@ -142,26 +154,34 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
     planner's data edit: its scenario-keyed parameters are reused where the data they are
     computed from is unchanged (the result equals a fresh build, key order included).
     """
+    if options.sharing not in SHARING_RULES:
+        raise ValueError(f"sharing must be one of {SHARING_RULES}, not {options.sharing!r}")
     members = list(members or case.members)
     horizon = options.horizon_months or scenario_set.horizon_months or DEFAULT_HORIZON_MONTHS
+    window = scenario_set.window_months(horizon)
     months = list(range(1, horizon + 1))
     unit = {c: TONNES_PER_MODEL_UNIT[u] for c, u in
             case.table("commodities")[["commodity", "model_unit"]].itertuples(index=False)}
     commodities = case.commodities
     routes = _routes(case, members, unit)
+    supplier_price = {(c, k): float(p) * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
+                      case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]].itertuples(index=False)}
     inputs = ModelInputs(
         members=members, commodities=commodities, months=months, scenarios=[], probability={},
+        tree=ScenarioTree.of([], horizon), risk_window_months=window,
         tonnes_per_unit=unit, routes=routes,
         supplier_capacity=_supplier_capacity(case, unit, capacity_share),
-        supplier_price={(c, k): float(p) * unit[c] / USD_PER_MODEL_MONEY for c, k, p in
-                        case.table("suppliers")[["commodity", "supplier", "price_usd_per_t"]]
-                        .itertuples(index=False)},
-        import_price=_empty_table(), closed=set(), supply_rows={}, demand=_empty_table(), demand_per_year={},
-        **_stock_parameters(case, members, unit, horizon, options.cover_floors),
+        supplier_price=supplier_price,
+        import_price=_empty_table(), closed=set(), ban_rows={},
+        normal_imports=_normal_imports(case, members, unit),
+        demand=_empty_table(), demand_per_year={},
+        **_stock_parameters(case, members, unit, window, options.cover_floors),
         **_demand_response(case, unit),
+        replenishment_price=_replenishment_price(case, members, unit, routes, supplier_price),
         transfers=_transfers(case, members, unit) if options.transfers else [],
         swaps=_swaps(case, members, unit) if options.swaps else [],
         cvar_weight=options.cvar_weight, cvar_level=options.cvar_level,
+        sharing=options.sharing == "proportional" and len(members) > 1,
     )
     demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
     inputs.demand_per_year = {(c, m): demand[(m, c)] / unit[c] for c in commodities for m in members}
@@ -173,14 +193,15 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
 
 def with_scenarios(base: ModelInputs, scenarios) -> ModelInputs:
     """`base` (its data and options) facing `scenarios` instead of its own: only the
-    scenario-keyed parameters are computed."""
+    scenario-keyed parameters and the tree are computed."""
     names = [s.name for s in scenarios]
     inputs = replace(base, scenarios=names, probability={s.name: s.probability for s in scenarios},
-                     import_price=_price_table(base, scenarios), closed=set(), supply_rows={},
+                     tree=ScenarioTree.of(scenarios, base.horizon),
+                     import_price=_price_table(base, scenarios), closed=set(), ban_rows={},
                      demand=_demand_table(base, scenarios))
     for scenario in scenarios:
         _scenario_closures(inputs, scenario, inputs.routes)
-        _supply_rows(inputs, scenario)
+        _ban_rows(inputs, scenario)
     return inputs
 
 
@@ -210,12 +231,13 @@ def _with_scenarios_of(base: ModelInputs, previous: ModelInputs, scenarios) -> M
     """with_scenarios(base, scenarios), each scenario-keyed parameter taken from `previous`
     (built for the same scenarios) unless the data it is computed from differs: demand from
     the yearly demand; prices route by route from the route's supplier, lead time and that
-    supplier's price; closures route by route from its lead time and chokepoints; supplier rows
-    from the routes' suppliers and lead times."""
+    supplier's price; closures route by route from its lead time and chokepoints; ban rows
+    from the routes' suppliers, members and lead times."""
     inputs = replace(base, scenarios=list(previous.scenarios),
                      probability={s.name: s.probability for s in scenarios},
+                     tree=ScenarioTree.of(scenarios, base.horizon),
                      import_price=previous.import_price, closed=previous.closed,
-                     supply_rows=previous.supply_rows, demand=previous.demand)
+                     ban_rows=previous.ban_rows, demand=previous.demand)
     if base.demand_per_year != previous.demand_per_year:
         inputs.demand = _demand_table(base, scenarios)
     priced = _changed_routes(base, previous, _price_shape)
@@ -229,9 +251,9 @@ def _with_scenarios_of(base: ModelInputs, previous: ModelInputs, scenarios) -> M
         for scenario in scenarios:
             _scenario_closures(inputs, scenario, blocked)
     if _supply_shape(base) != _supply_shape(previous):
-        inputs.supply_rows = {}
+        inputs.ban_rows = {}
         for scenario in scenarios:
-            _supply_rows(inputs, scenario)
+            _ban_rows(inputs, scenario)
     return inputs
 
 
@@ -246,8 +268,8 @@ def _price_shape(p: ModelInputs, route: Route) -> tuple:
 
 
 def _supply_shape(p: ModelInputs) -> list:
-    """What the supplier rows are computed from, besides the scenarios' bans."""
-    return [(x.commodity, x.supplier, x.lead_months) for x in p.routes.values()]
+    """What the ban rows are computed from, besides the scenarios' bans."""
+    return [(x.commodity, x.supplier, x.member, x.lead_months) for x in p.routes.values()]
 
 
 def _as_python_floats(inputs: ModelInputs) -> None:
@@ -285,8 +307,46 @@ def _supplier_capacity(case: Case, unit: dict[str, float],
             .itertuples(index=False)}
 
 
-def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], horizon: int,
+def _normal_imports(case: Case, members: list[str], unit: dict[str, float]) -> dict[tuple[str, str, str], float]:
+    """(c, k, m) -> member m's baseline imports of c from supplier k (import share x demand), units
+    per month: what an export ban withholds a share of."""
+    demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
+    return {(c, k, m): share * demand[(m, c)] / 12.0 / unit[c]
+            for m, c, k, share in case.table("import_shares")[["member", "commodity", "supplier", "import_share"]]
+            .itertuples(index=False) if m in members}
+
+
+def _replenishment_price(case: Case, members: list[str], unit: dict[str, float], routes: dict[str, Route],
+                         supplier_price: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """(c, m) -> k$ per unit of stock bought back after the horizon: the delivered price of the
+    member's dearest normal source (a supplier it imports from, by that supplier's cheapest route
+    to it), where extra volume comes from in calm months, plus the handling cost of putting it
+    into stock. Priced at the margin, as a refill inside the horizon is, so neither a stock drawn
+    in calm months and bought back later nor a refill deferred past the horizon pays. A member
+    with no import shares uses its dearest route; with no route either, the reference price."""
+    handling = case.table("stockpile_costs").set_index("commodity")["handling_cost_usd_per_t"]
+    reference = case.table("commodities").set_index("commodity")["reference_price_usd_per_t"]
+    delivered: dict[tuple, float] = {}  # (c, k, m) -> cheapest delivered price
+    for x in routes.values():
+        price = supplier_price[(x.commodity, x.supplier)] + x.freight
+        key = (x.commodity, x.supplier, x.member)
+        delivered[key] = min(delivered.get(key, price), price)
+    normal: dict[tuple[str, str], float] = {}
+    for m, c, k, share in case.table("import_shares")[["member", "commodity", "supplier", "import_share"]] \
+            .itertuples(index=False):
+        if m in members and share > 0 and (c, k, m) in delivered:
+            normal[(c, m)] = max(normal.get((c, m), 0.0), delivered[(c, k, m)])
+    dearest: dict[tuple[str, str], float] = {}
+    for (c, k, m), price in delivered.items():
+        dearest[(c, m)] = max(dearest.get((c, m), 0.0), price)
+    scale = {c: unit[c] / USD_PER_MODEL_MONEY for c in case.commodities}
+    return {(c, m): normal.get((c, m), dearest.get((c, m), reference[c] * scale[c])) + handling[c] * scale[c]
+            for c in case.commodities for m in members}
+
+
+def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], window: int,
                       floors: bool) -> dict:
+    """Stock, storage and their costs; storage's capital cost is charged for the risk window."""
     stock = case.table("stockpiles").set_index(["commodity", "member"])
     costs = case.table("stockpile_costs").set_index("commodity")
     demand = case.table("demand").set_index(["commodity", "member"])["demand_t_per_year"]
@@ -301,7 +361,7 @@ def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], ho
         holding_cost={c: costs.at[c, "holding_cost_share_per_year"] / 12.0 * price[c] * unit[c]
                       / USD_PER_MODEL_MONEY for c in case.commodities},
         capacity_cost={c: costs.at[c, "capacity_cost_usd_per_t_year"] * unit[c] / USD_PER_MODEL_MONEY
-                       * horizon / 12.0 for c in case.commodities},
+                       * window / 12.0 for c in case.commodities},
         release_share={c: costs.at[c, "release_max_share_per_month"] for c in case.commodities},
         handling_cost={c: costs.at[c, "handling_cost_usd_per_t"] * unit[c] / USD_PER_MODEL_MONEY
                        for c in case.commodities},
@@ -315,6 +375,8 @@ def _demand_response(case: Case, unit: dict[str, float]) -> dict:
         restraint_share={c: df.at[c, "restraint_max_share"] for c in case.commodities},
         restraint_cost={c: df.at[c, "restraint_cost_usd_per_t"] * scale[c] for c in case.commodities},
         shortfall_penalty={c: df.at[c, "shortfall_penalty_usd_per_t"] * scale[c] for c in case.commodities},
+        sharing_penalty={c: df.at[c, "sharing_penalty_share"] * df.at[c, "shortfall_penalty_usd_per_t"] * scale[c]
+                         for c in case.commodities},
     )
 
 
@@ -371,35 +433,40 @@ def _scenario_closures(inputs: ModelInputs, scenario, routes: dict[str, Route]) 
                                  if any(e.active(t - route.lead_months) for e in blocked))
 
 
-def _supply_rows(inputs: ModelInputs, scenario) -> None:
-    """One capacity row per supplier x departure month for the whole coalition, plus one per
-    group of members that a ban singles out (e.g. Japan alone in the 2010 rare-earth cut)."""
+def _ban_rows(inputs: ModelInputs, scenario) -> None:
+    """For every member a ban of `scenario` on (c, k) targets (and k reaches by a route), the share
+    of its normal imports from k still allowed, per departure month (1.0 while no ban is
+    active): the strongest ban on that member applies."""
     s, bans = scenario.name, [e for e in scenario.events if isinstance(e, ExportBan)]
-    everyone = tuple(inputs.members)
-    lead = {}
+    lead: dict[tuple[str, str], int] = {}
+    served: dict[tuple[str, str], list[str]] = {}
     for route in inputs.routes.values():
         key = (route.commodity, route.supplier)
         lead[key] = max(lead.get(key, 0), route.lead_months)
+        served.setdefault(key, [])
+        if route.member not in served[key]:
+            served[key].append(route.member)
     for (c, k), max_lead in lead.items():
-        mine = [(b, tuple(m for m in everyone if b.members is None or m in b.members))
-                for b in bans if b.commodity == c and b.supplier == k]
-        groups = {everyone} | {g for _, g in mine if g}
-        for group in groups:
+        mine = [b for b in bans if b.commodity == c and b.supplier == k]
+        for m in [m for m in inputs.members if m in served[(c, k)]]:
+            on_m = [b for b in mine if b.members is None or m in b.members]
+            if not on_m:
+                continue
             for d in range(1 - max_lead, inputs.horizon + 1):
-                cut = max((b.severity for b, g in mine if set(g) >= set(group) and g and b.active(d)),
-                          default=0.0)
-                inputs.supply_rows[(s, c, k, GROUP_SEPARATOR.join(group), d)] = 1.0 - cut
+                cut = max((b.severity for b in on_m if b.active(d)), default=0.0)
+                inputs.ban_rows[(s, c, k, m, d)] = 1.0 - cut
 
 
 # ------------------------------------------------------------------ parts of a ModelInputs
 
-SCENARIO_KEYED = ("import_price", "closed", "supply_rows", "demand")  # keyed (s, ...)
-SCENARIO_TABLES = ("import_price", "demand")  # ScenarioTables; closed is a set, supply_rows a dict
+SCENARIO_KEYED = ("import_price", "closed", "ban_rows", "demand")  # keyed (s, ...)
+SCENARIO_TABLES = ("import_price", "demand")  # ScenarioTables; closed is a set, ban_rows a dict
 _ROUTE_KEYED = ("import_price", "closed")  # keyed (s, route, ...); the others (s, c, ...)
 _KEYED_BY_COMMODITY = ("supplier_capacity", "supplier_price", "demand_per_year", "existing_capacity", "current_stock",
                        "target_days", "floor", "tonnes_per_unit", "holding_cost", "capacity_cost",
                        "release_share", "handling_cost", "restraint_share", "restraint_cost",
-                       "shortfall_penalty")  # keyed c or (c, ...)
+                       "shortfall_penalty", "normal_imports", "replenishment_price",
+                       "sharing_penalty")  # keyed c or (c, ...)
 
 
 def restrict(p: ModelInputs, scenarios: list[str], commodities: list[str]) -> ModelInputs:
@@ -410,13 +477,14 @@ def restrict(p: ModelInputs, scenarios: list[str], commodities: list[str]) -> Mo
     def in_part(name: str, key: tuple) -> bool:
         return key[0] in keep_s and _slice_of(p, name, key)[1] in keep_c
 
-    part = {"supply_rows": {k: v for k, v in p.supply_rows.items() if in_part("supply_rows", k)},
+    part = {"ban_rows": {k: v for k, v in p.ban_rows.items() if in_part("ban_rows", k)},
             "demand": p.demand.part([s for s in p.demand.scenarios if s in keep_s],
                                     [c for c in p.demand.levels[0] if c in keep_c]),
             "import_price": p.import_price.part([s for s in p.import_price.scenarios if s in keep_s], list(routes))}
     part.update({name: {k: v for k, v in getattr(p, name).items() if (k[0] if isinstance(k, tuple) else k) in keep_c}
                  for name in _KEYED_BY_COMMODITY})
-    return replace(p, scenarios=[s for s in p.scenarios if s in keep_s],
+    names = [s for s in p.scenarios if s in keep_s]
+    return replace(p, scenarios=names, tree=p.tree if names == p.scenarios else p.tree.restrict(names),
                    commodities=[c for c in p.commodities if c in keep_c],
                    probability={s: p.probability[s] for s in p.scenarios if s in keep_s}, routes=routes,
                    closed={k for k in p.closed if in_part("closed", k)},
@@ -424,8 +492,9 @@ def restrict(p: ModelInputs, scenarios: list[str], commodities: list[str]) -> Mo
                    swaps=[x for x in p.swaps if x.commodity in keep_c], **part)
 
 
-def merge_scenarios(base: ModelInputs, part: ModelInputs) -> ModelInputs:
-    """`base` with the scenarios of `part` (rebuilt from the same data and options) taken from `part`."""
+def merge_scenarios(base: ModelInputs, part: ModelInputs, scenarios) -> ModelInputs:
+    """`base` with the scenarios of `part` (rebuilt from the same data and options) taken from `part`;
+    `scenarios`: every scenario of the merged set (its tree is rebuilt from their events)."""
     mine = set(part.scenarios)
     merged = {}
     for name in SCENARIO_KEYED:
@@ -441,24 +510,26 @@ def merge_scenarios(base: ModelInputs, part: ModelInputs) -> ModelInputs:
                     for key in [key for key in run if key not in new]:
                         del merged[name][key]
     probability = {s: part.probability.get(s, base.probability[s]) for s in base.scenarios}
-    return replace(base, probability=probability, **merged)
+    return replace(base, probability=probability, tree=ScenarioTree.of(scenarios, base.horizon), **merged)
 
 
 def changed_slices(old: ModelInputs, new: ModelInputs) -> set[tuple[str, str]] | None:
     """The (scenario, commodity) slices of the LP whose numbers differ between `old` and `new`,
-    or None when the LP's structure may differ (other sets, routes, links, ban groups, floors)
-    or a risk weight couples the slices."""
-    if (old.members, old.commodities, old.months, old.scenarios) != \
-            (new.members, new.commodities, new.months, new.scenarios) \
+    or None when the LP's structure may differ (other sets, tree, routes, links, ban rows, floors,
+    sharing rule) or a risk weight couples the slices. A probability or risk-window change
+    reaches every slice (node probabilities weigh the costs of every scenario sharing a node)."""
+    if (old.members, old.commodities, old.months, old.scenarios, old.sharing) != \
+            (new.members, new.commodities, new.months, new.scenarios, new.sharing) \
             or old.cvar_weight or new.cvar_weight or old.cvar_level != new.cvar_level \
-            or old.floor.keys() != new.floor.keys() or not _same_structure(old, new):
+            or old.floor.keys() != new.floor.keys() or not _same_structure(old, new) \
+            or not old.tree.same_partition(new.tree):
         return None
     every = {c: {(s, c) for s in new.scenarios} for c in new.commodities}
     changed = set()
-    if old.supply_rows is not new.supply_rows:  # (not reused by build_inputs(previous=...))
-        if old.supply_rows.keys() != new.supply_rows.keys():
+    if old.ban_rows is not new.ban_rows:  # (not reused by build_inputs(previous=...))
+        if old.ban_rows.keys() != new.ban_rows.keys():
             return None
-        changed |= {_slice_of(new, "supply_rows", k) for k, v in old.supply_rows.items() if new.supply_rows[k] != v}
+        changed |= {_slice_of(new, "ban_rows", k) for k, v in old.ban_rows.items() if new.ban_rows[k] != v}
     for name in SCENARIO_TABLES:
         a, b = getattr(old, name), getattr(new, name)
         keys = set() if a is b else a.changed(b)  # (s, first level element): what _slice_of reads
@@ -467,7 +538,8 @@ def changed_slices(old: ModelInputs, new: ModelInputs) -> set[tuple[str, str]] |
         changed |= {_slice_of(new, name, k) for k in keys}
     if old.closed is not new.closed:
         changed |= {_slice_of(new, "closed", k) for k in old.closed ^ new.closed}
-    changed |= {(s, c) for s in new.scenarios if old.probability[s] != new.probability[s] for c in new.commodities}
+    if old.probability != new.probability or old.risk_window_months != new.risk_window_months:
+        changed |= {pair for pairs in every.values() for pair in pairs}
     for name in _KEYED_BY_COMMODITY:
         a, b = getattr(old, name), getattr(new, name)
         for k in a.keys() | b.keys():

@@ -177,12 +177,6 @@ def laid_out(family: Family, first: str, scenarios: list[str], positions: np.nda
     return _LaidOut(keys, positions, by_first, columns, family, first, scenarios, keep)
 
 
-def shifted(family: Family, copies: int, size: int) -> np.ndarray:
-    """A family's positions in `copies` copies of its LP laid end to end, `size` columns or rows each."""
-    return np.concatenate([np.where(family.positions == MISSING, MISSING, family.positions + k * size)
-                           for k in range(copies)])
-
-
 class _LaidOut(Family):
     """A family made by laid_out: one scenario's keys and key columns (what a warm edit writes a
     scenario's numbers from) are read from the template's family, renamed, without making the
@@ -257,3 +251,47 @@ def _families(model: pyo.ConcreteModel, ctype, compiled: list) -> dict[str, Fami
                                 count=len(keys))
         families[component.name] = Family(keys, positions)
     return families
+
+
+def expanded(layout: LPLayout, p) -> LPLayout:
+    """The layout as every scenario reads it: each scenario-keyed family of an LP over a scenario
+    tree (whose keys are the owners' only) given, for every scenario, the key of every decision
+    it reads, at the position of the owner's column or row (optimizer.tree). Keys come scenario
+    by scenario, each scenario's in the order of the first scenario's (who owns every node it is
+    in). Values and duals taken through it are per scenario, as the result tables show them."""
+    from .model.timing import decision_months, in_tree  # (the model imports this module)
+
+    def expand(name: str, family: Family) -> Family:
+        if not in_tree(name) or not len(family):
+            return family
+        present = np.flatnonzero(family.positions != MISSING)
+        keys = family.as_keys(present)
+        owner = keys.positions(0, p.tree.index)
+        month = np.clip(decision_months(p, name, keys), 0, p.tree.horizon)
+        order = _tail_order(keys)
+        picks = [present[np.flatnonzero(p.tree.owner[month, s] == owner)] for s in range(len(p.scenarios))]
+        picks = [pick[np.argsort(order[np.searchsorted(present, pick)], kind="stable")] for pick in picks]
+        index = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
+        counts = [len(pick) for pick in picks]
+        scenario_column = pd.array(np.repeat(np.array(p.scenarios, dtype=object), counts), dtype="str")
+
+        def columns() -> list:
+            return [scenario_column] + [c[index] if isinstance(c, np.ndarray) else c.take(index)
+                                        for c in family.columns()[1:]]
+
+        def keys_of() -> list:
+            return list(zip(*(c.tolist() if hasattr(c, "tolist") else list(c) for c in columns())))
+
+        return Family(keys_of, family.positions[index], columns=columns)
+
+    return LPLayout({name: expand(name, f) for name, f in layout.columns.items()},
+                    {name: expand(name, f) for name, f in layout.rows.items()})
+
+
+def _tail_order(keys: Keys) -> np.ndarray:
+    """Each key's tail (the key without its scenario) numbered in order of first appearance."""
+    combined = np.zeros(len(keys), dtype=np.int64)
+    for i in range(1, len(keys.columns)):
+        codes, names = keys.codes(i)
+        combined = combined * max(len(names), 1) + codes
+    return pd.factorize(combined)[0]

@@ -14,7 +14,7 @@ from .report import summary
 from .run import RunResult
 
 TABLES = ("stockpile_plan", "stock_trajectory", "flows", "transfers", "swaps", "shortfalls", "costs",
-          "scarcity_prices")
+          "scarcity_prices", "replenishment")
 
 
 def run_record(result: RunResult) -> dict:
@@ -23,12 +23,15 @@ def run_record(result: RunResult) -> dict:
         "inputs_hash": result.inputs_hash, "case_fingerprint": result.case_fingerprint,
         "scenario_set": result.scenario_set.name, "scenario_file": result.scenario_set.origin,
         "mode": result.mode, "horizon_months": result.options.horizon_months,
-        "cover_floors": result.options.cover_floors, "python": platform.python_version(),
+        "cover_floors": result.options.cover_floors, "sharing": result.options.sharing,
+        "python": platform.python_version(),
         "solutions": [{"label": s.label, "status": s.outcome.status, "message": s.outcome.message,
                        "objective_musd": s.objective_musd, "solver": s.outcome.solver,
                        "build_seconds": s.build_seconds, "solve_seconds": s.outcome.seconds,
                        "solver_warnings": s.outcome.warnings, **s.size} for s in result.solutions],
         "value_of_cooperation_musd": result.value_of_cooperation_musd,
+        "crisis_value_of_cooperation_musd": result.crisis_value_musd,
+        "calm_pooling_musd": result.calm_pooling_musd,
     }
 
 
@@ -60,6 +63,7 @@ def write_run(result: RunResult, out_dir: str | Path) -> Path:
     with staged_folder(out_dir) as staging:
         for name in TABLES:
             result.table(name).to_csv(staging / f"{name}.csv", index=False)
+        result.tree().to_csv(staging / "scenario_tree.csv", index=False)
         write_json(staging / "run_record.json", run_record(result))
         write_json(staging / "summary.json", summary(result))
     return Path(out_dir)

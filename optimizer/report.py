@@ -31,7 +31,8 @@ def stockpile_headline(solution: Solution) -> pd.DataFrame:
 
 
 def scenario_headline(solution: Solution) -> pd.DataFrame:
-    """Per scenario: probability, total cost (first stage + scenario) and shortfall share by commodity."""
+    """Per scenario: probability, total cost (first stage + scenario) and shortfall share by commodity
+    (all members together)."""
     totals = solution.scenario_costs_musd().set_index("scenario")["cost_musd"]
     short = solution.tables["shortfalls"].groupby(["scenario", "commodity"], sort=False)[
         ["demand_t", "shortfall_t"]].sum()
@@ -43,6 +44,17 @@ def scenario_headline(solution: Solution) -> pd.DataFrame:
             row[f"shortfall_pct_{c}"] = 100.0 * sh / d if d > 0 else 0.0
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def member_shortfall(solution: Solution) -> pd.DataFrame:
+    """Per scenario x member: the shortfall left as % of that member's own demand over the
+    horizon, one column per commodity."""
+    short = solution.tables["shortfalls"].groupby(["scenario", "member", "commodity"], sort=False)[
+        ["demand_t", "shortfall_t"]].sum()
+    pct = (100.0 * short["shortfall_t"] / short["demand_t"].where(short["demand_t"] > 0)).fillna(0.0)
+    table = pct.unstack("commodity").reindex(columns=solution.inputs.commodities)
+    order = pd.MultiIndex.from_product([solution.inputs.scenarios, solution.members], names=["scenario", "member"])
+    return table.reindex(order).reset_index()
 
 
 def cost_breakdown(solution: Solution) -> dict[str, float]:
@@ -58,8 +70,12 @@ def summary(result: RunResult) -> dict:
         "mode": result.mode, "horizon_months": result.options.horizon_months,
         "cover_floors": result.options.cover_floors,
         "status": "optimal" if result.optimal else "not_optimal",
+        # the headline: what cooperating is worth in a crisis, with calm pooling beside it
+        "crisis_value_of_cooperation_musd": result.crisis_value_musd,
+        "calm_pooling_musd": result.calm_pooling_musd,
         "value_of_cooperation_musd": result.value_of_cooperation_musd,
         "independent_cost_musd": result.independent_cost_musd,
+        "sharing": result.options.sharing,
         "inputs_hash": result.inputs_hash, "solutions": [],
     }
     for sol in result.solutions:
@@ -67,9 +83,11 @@ def summary(result: RunResult) -> dict:
                  "message": sol.outcome.message, "objective_musd": sol.objective_musd,
                  "solver": sol.outcome.solver, "solve_seconds": sol.outcome.seconds, "size": sol.size}
         if sol.optimal:
+            entry["money_cost_musd"] = sol.money_cost_musd
             entry["expected_cost_by_item_musd"] = cost_breakdown(sol)
             entry["stockpile"] = records(stockpile_headline(sol))
             entry["scenarios"] = records(scenario_headline(sol))
+            entry["shortfall_pct_by_member"] = records(member_shortfall(sol))
         out["solutions"].append(entry)
     return out
 
@@ -90,21 +108,39 @@ def render_text(result: RunResult) -> str:
         if not sol.optimal:
             lines.append(f"-- {sol.label}: NOT OPTIMAL ({sol.outcome.status}). {sol.outcome.message}")
             continue
-        lines.append(f"-- {sol.label}: expected cost {sol.objective_musd:,.1f} M USD "
+        lines.append(f"-- {sol.label}: expected cost {sol.money_cost_musd:,.1f} M USD "
                      f"({sol.outcome.solver}, {sol.outcome.seconds:.2f} s)")
         items = ", ".join(f"{k} {v:,.1f}" for k, v in cost_breakdown(sol).items())
         lines.append(f"   expected cost by item (M USD): {items}")
+        if sol.sharing_charge_musd > 1e-9:
+            lines.append(f"   (sharing is the charge on unequal shortfalls, not money: objective "
+                         f"{sol.objective_musd:,.1f} M USD)")
         lines.append("   stock to hold at the start (model units; days of demand):")
         lines.append(indent_block(stockpile_headline(sol).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}")))
         lines.append("   cost and shortfall (% of demand over the horizon) per scenario:")
         lines.append(indent_block(scenario_headline(sol).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}")))
-    voc = result.value_of_cooperation_musd
-    if voc is not None:
-        lines += ["", f"Value of cooperation = cost(independent) {result.independent_cost_musd:,.1f} "
-                      f"- cost(joint) {result.joint.objective_musd:,.1f} = {voc:,.1f} M USD"]
+        lines.append("   shortfall per member (% of its own demand over the horizon):")
+        lines.append(indent_block(member_shortfall(sol).to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
+    lines += cooperation_lines(result)
     return "\n".join(lines)
+
+
+def cooperation_lines(result: RunResult) -> list[str]:
+    """The value of cooperation, crisis value first, calm pooling beside it."""
+    voc = result.value_of_cooperation_musd
+    if voc is None:
+        return []
+    crisis, calm = result.crisis_value_musd, result.calm_pooling_musd
+    lines = [""]
+    if crisis is not None:
+        lines += [f"Crisis value of cooperation = {crisis:,.1f} M USD: what joint stock, transfers and "
+                  "pooling save in the disruption scenarios, weighted by probability",
+                  f"Calm pooling = {calm:,.1f} M USD: what buying together saves with no disruption at all"]
+    lines.append(f"Value of cooperation in all = cost(independent) {result.independent_cost_musd:,.1f} "
+                 f"- cost(joint) {result.joint.money_cost_musd:,.1f} = {voc:,.1f} M USD")
+    return lines
 
 
 def indent_block(text: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
-from .layout import Family, LPLayout
+from .layout import Family, LPLayout, expanded
 from .model.costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS
 from .solve import SolveOutcome
 
@@ -20,7 +20,7 @@ ROUND_OFF = 1e-9  # model units; solver round-off below zero that is shown as 0
 
 
 class _Solved:
-    """An optimal solve seen through its layout: values and duals per component, in key order."""
+    """An optimal solve seen through a layout: values and duals per component, in key order."""
 
     def __init__(self, layout: LPLayout, outcome: SolveOutcome):
         self.layout, self.outcome = layout, outcome
@@ -71,10 +71,12 @@ def _frame(family: Family, names: list[str], index: np.ndarray | None = None) ->
 
 
 def extract_tables(p: ModelInputs, layout: LPLayout, outcome: SolveOutcome) -> dict[str, pd.DataFrame]:
-    """Every result table of an optimal solve, keyed by the CSV name it is written under."""
-    x = _Solved(layout, outcome)
+    """Every result table of an optimal solve, keyed by the CSV name it is written under. Tables
+    per scenario show every scenario's decisions, those it shares with others in a node of the
+    tree included (layout.expanded); storage's value sums each row once (the LP's own layout)."""
+    x = _Solved(expanded(layout, p), outcome)
     return {
-        "stockpile_plan": _stockpile_plan(x, p),
+        "stockpile_plan": _stockpile_plan(x, p, _Solved(layout, outcome)),
         "stock_trajectory": _stock_trajectory(x, p),
         "flows": _flows(x, p),
         "transfers": _transfers(x, p),
@@ -82,6 +84,7 @@ def extract_tables(p: ModelInputs, layout: LPLayout, outcome: SolveOutcome) -> d
         "shortfalls": _shortfalls(x, p),
         "costs": _costs(x, p),
         "scarcity_prices": _scarcity_prices(x, p),
+        "replenishment": _replenishment(x, p),
     }
 
 
@@ -108,10 +111,10 @@ def _index(names: list) -> dict:
     return {name: n for n, name in enumerate(names)}
 
 
-def _stockpile_plan(x: _Solved, p: ModelInputs) -> pd.DataFrame:
+def _stockpile_plan(x: _Solved, p: ModelInputs, own: _Solved) -> pd.DataFrame:
     stock = dict(zip(x.keys("Initial_Stock"), x.values("Initial_Stock")))
     new_capacity = dict(zip(x.keys("New_Capacity"), x.values("New_Capacity")))
-    value = _capacity_value(x, p)
+    value = _capacity_value(own, p)
     rows = []
     for c in p.commodities:
         u = p.tonnes_per_unit[c]
@@ -229,11 +232,29 @@ def _costs(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     return df
 
 
+def _replenishment(x: _Solved, p: ModelInputs) -> pd.DataFrame:
+    """Per scenario, commodity and member: stock at the horizon, and what is bought back after it
+    to restore the starting level (docs/model.md, terminal rule), at what price."""
+    family = x.layout.column("Replenishment")
+    df = _frame(family, ["scenario", "commodity", "member"])
+    tonnes = family.per_key(1, p.tonnes_per_unit)
+    stock = x.layout.column("Stock")
+    at_end = np.flatnonzero(np.asarray(stock.columns()[3]) == p.horizon) if len(stock) else np.zeros(0, dtype=int)
+    end = dict(zip(stock.as_keys(at_end).tuples(), x.values("Stock")[at_end]))
+    df["end_stock_t"] = [end.get((s, c, m, p.horizon), 0.0) for s, c, m in family.as_keys().tuples()] * tonnes
+    df["replenishment_t"] = x.values("Replenishment") * tonnes
+    keys = family.as_keys()
+    df["price_usd_per_t"] = keys.per_name((1, 2), p.replenishment_price) * USD_PER_MODEL_MONEY / tonnes
+    return df
+
+
 def _scarcity_prices(x: _Solved, p: ModelInputs) -> pd.DataFrame:
-    """Duals divided by the scenario's probability: USD per tonne in that scenario's own terms."""
+    """Duals divided by the probability of the node the row belongs to: USD per tonne in that
+    scenario's own terms, given what is known that month."""
     balance = x.layout.row("Market_Balance_Constraint")  # indexed like demand
     df = _frame(balance, ["scenario", "commodity", "member", "month"])
-    weight = balance.per_key(0, p.probability)
+    keys = balance.as_keys()
+    weight = p.tree.weights(keys.positions(0, p.tree.index), np.asarray(keys.columns[3], dtype=np.int64))
     with np.errstate(divide="ignore", invalid="ignore"):
         usd = np.where(weight > 0, USD_PER_MODEL_MONEY / (weight * balance.per_key(1, p.tonnes_per_unit)), np.nan)
     df["stock_value_usd_per_t"] = x.duals_like("Stock_Balance_Constraint", balance) * usd

@@ -13,6 +13,7 @@ import pandas as pd
 from .assemble import assemble
 from .case import Case
 from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, RunOptions, build_inputs, capacity_split
+from .model.costs import POLICY_ITEMS
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
@@ -41,9 +42,12 @@ class Solution:
     def optimal(self) -> bool:
         return self.outcome.optimal
 
-    def scenario_costs_musd(self) -> pd.DataFrame:
-        """Total cost (first stage + scenario) and probability of each scenario."""
+    def scenario_costs_musd(self, money: bool = False) -> pd.DataFrame:
+        """Total cost (first stage + scenario) and probability of each scenario; money=True leaves
+        out what is not money (the joint plans' sharing charges)."""
         costs = self.tables["costs"]
+        if money:
+            costs = costs[~costs["item"].isin(POLICY_ITEMS)]
         first = costs.loc[costs["stage"] == "first_stage", "cost_musd"].sum()
         per_s = costs[costs["stage"] == "scenario"].groupby("scenario", sort=False)["cost_musd"].sum()
         return pd.DataFrame({"scenario": self.inputs.scenarios,
@@ -52,11 +56,25 @@ class Solution:
 
     @property
     def expected_cost_musd(self) -> float:
+        """The objective's value read from the cost table: money and the sharing charge."""
         df = self.scenario_costs_musd()
         return float((df["probability"] * df["cost_musd"]).sum())
 
-    def cvar_musd(self, level: float = 0.95) -> float:
-        df = self.scenario_costs_musd()
+    @property
+    def sharing_charge_musd(self) -> float:
+        """The part of the objective that is not money: the charge on unequal shortfalls that
+        makes a joint plan share them (optimizer/model/sharing.py)."""
+        costs = self.tables["costs"]
+        return float(costs.loc[costs["item"].isin(POLICY_ITEMS), "expected_cost_musd"].sum())
+
+    @property
+    def money_cost_musd(self) -> float:
+        """Expected cost in money: every cost item but the sharing charges."""
+        df = self.scenario_costs_musd(money=True)
+        return float((df["probability"] * df["cost_musd"]).sum())
+
+    def cvar_musd(self, level: float = 0.95, money: bool = False) -> float:
+        df = self.scenario_costs_musd(money)
         return conditional_value_at_risk(list(df["cost_musd"]), list(df["probability"]), level)
 
     @property
@@ -73,6 +91,9 @@ class RunResult:
     case_fingerprint: str
     joint: Solution | None = None
     independent: dict[str, Solution] = field(default_factory=dict)
+    # mode both: the same run with no disruption at all (the set's calm reference), whose value of
+    # cooperation is what pooling saves in calm conditions; None when the set has no event
+    calm: RunResult | None = None
 
     @property
     def solutions(self) -> list[Solution]:
@@ -86,19 +107,41 @@ class RunResult:
     def independent_cost_musd(self) -> float | None:
         if not self.independent or not all(s.optimal for s in self.independent.values()):
             return None
-        return sum(s.objective_musd for s in self.independent.values())
+        return sum(s.money_cost_musd for s in self.independent.values())
 
     @property
     def value_of_cooperation_musd(self) -> float | None:
-        """cost(independent) - cost(joint): what the two members save together by cooperating."""
+        """money cost(independent) - money cost(joint): what the members save together, in calm
+        and crisis alike."""
         if self.joint is None or not self.joint.optimal or self.independent_cost_musd is None:
             return None
-        return self.independent_cost_musd - self.joint.objective_musd
+        return self.independent_cost_musd - self.joint.money_cost_musd
+
+    @property
+    def calm_pooling_musd(self) -> float | None:
+        """What cooperating saves with no disruption at all: buying together (pooled supplier
+        capacity, the nearer buyer for each cargo). A set without events is its own calm
+        reference."""
+        if self.calm is None:
+            return self.value_of_cooperation_musd if not self.scenario_set.has_events() else None
+        return self.calm.value_of_cooperation_musd
+
+    @property
+    def crisis_value_musd(self) -> float | None:
+        """The crisis value of cooperation: the value of cooperation beyond calm pooling (joint
+        stock, transfers, swaps and pooling in the disruption scenarios, weighted by probability)."""
+        total, calm = self.value_of_cooperation_musd, self.calm_pooling_musd
+        return None if total is None or calm is None else total - calm
 
     @property
     def inputs_hash(self) -> str:
         """SHA-256 of the data (overrides applied), scenario content, mode and options."""
         return inputs_key(self.case_fingerprint, self.scenario_set, self.mode, self.options)
+
+    def tree(self) -> pd.DataFrame:
+        """The scenario tree's nodes (optimizer.tree): which scenarios decide alike in which months."""
+        solution = next((s for s in self.solutions), None)
+        return pd.DataFrame() if solution is None else solution.inputs.tree.nodes()
 
     def table(self, name: str) -> pd.DataFrame:
         """One result table across all solutions, with a leading `solution` column."""
@@ -135,45 +178,54 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
 class Coalition:
     """One LP of a run: its members and the options and supplier-capacity share they face."""
 
-    label: str  # "joint" or "KR alone"
+    label: str  # "joint" or "KR alone" (+ " (no disruption)" for the calm reference)
     members: tuple[str, ...]
     options: RunOptions
     capacity_share: dict | None = None  # (c, k) -> share of the supplier's capacity; None: all of it
+    joint: bool = True
 
     @property
     def progress(self) -> str:
-        return "joint plan" if self.label == "joint" else self.label
+        return self.label.replace("joint", "joint plan", 1) if self.joint else self.label
 
 
-def coalitions(case: Case, mode: str, options: RunOptions) -> list[Coalition]:
+CALM_SUFFIX = " (no disruption)"
+
+
+def coalitions(case: Case, mode: str, options: RunOptions, suffix: str = "") -> list[Coalition]:
     """The LPs a mode solves: the joint LP and/or each member's LP alone (no transfers or swaps,
-    its baseline share of each supplier's capacity: capacity_split)."""
+    its baseline share of each supplier's capacity: capacity_split). suffix: added to the labels."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    runs = [Coalition("joint", tuple(case.members), options)] if mode in ("joint", "both") else []
+    runs = [Coalition("joint" + suffix, tuple(case.members), options)] if mode in ("joint", "both") else []
     if mode in ("independent", "both"):
         split = capacity_split(case)
         alone = replace(options, transfers=False, swaps=False)
         for member in case.members:
             share = {(c, k): v for (c, k, m), v in split.items() if m == member}
-            runs.append(Coalition(f"{member} alone", (member,), alone, share))
+            runs.append(Coalition(f"{member} alone{suffix}", (member,), alone, share, joint=False))
     return runs
 
 
 def run_coalitions(case: Case, scenario_set: ScenarioSet, mode: str, options: RunOptions,
-                   on_progress: Callable[[str], None] | None, solve_all: Callable[..., Iterable[Solution]]
-                   ) -> RunResult:
+                   on_progress: Callable[[str], None] | None, solve_all: Callable[..., Iterable[Solution]],
+                   suffix: str = "") -> RunResult:
     """The joint LP and/or each member's LP alone, solved by
-    solve_all(case, scenario_set, coalitions, progress): one Solution per coalition, in order."""
+    solve_all(case, scenario_set, coalitions, progress): one Solution per coalition, in order.
+    Mode both also solves the set's calm reference (the same with no events), whose value of
+    cooperation is the calm pooling the crisis value is measured against."""
+    progress = on_progress or (lambda label: None)
     options = resolved_options(scenario_set, options)
-    case = scenario_set.apply_to(case)
-    result = RunResult(scenario_set, options, mode, case.fingerprint())
-    runs = coalitions(case, mode, options)
-    for coalition, solution in zip(runs, solve_all(case, scenario_set, runs, on_progress or (lambda label: None))):
-        if coalition.label == "joint":
+    overridden = scenario_set.apply_to(case)
+    result = RunResult(scenario_set, options, mode, overridden.fingerprint())
+    runs = coalitions(overridden, mode, options, suffix)
+    for coalition, solution in zip(runs, solve_all(overridden, scenario_set, runs, progress)):
+        if coalition.joint:
             result.joint = solution
         else:
             result.independent[coalition.members[0]] = solution
+    if mode == "both" and not suffix and scenario_set.has_events():
+        result.calm = run_coalitions(case, scenario_set.calm(), mode, options, progress, solve_all, CALM_SUFFIX)
     return result
 
 
@@ -198,8 +250,10 @@ def solve_coalition(case: Case, scenario_set: ScenarioSet, options: RunOptions, 
 
 
 def _use_decomposition(inputs: ModelInputs, options: RunOptions) -> bool:
-    """Decompose by scenario only when the objective is risk-neutral: CVaR couples the scenarios."""
-    if inputs.cvar_weight > 0 or len(inputs.scenarios) < 2:
+    """Decompose over the tree only when the objective is risk-neutral (CVaR couples the
+    scenarios) and every leaf is feasible whatever the master decides (swaps owed when a leaf
+    starts may be impossible to repay, so sets with swaps are solved as one LP)."""
+    if inputs.cvar_weight > 0 or len(inputs.scenarios) < 2 or inputs.swaps:
         return False
     return options.decompose if options.decompose is not None else len(inputs.scenarios) >= DECOMPOSE_MIN_SCENARIOS
 

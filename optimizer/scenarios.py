@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -24,9 +24,37 @@ class _Strict(BaseModel):
 class _Timed(_Strict):
     start_month: int = Field(ge=1, description="first month affected; month 1 starts the horizon")
     duration_months: int = Field(gt=0)
+    # when the planner learns of the event (docs/model.md, "Information"): announced_month, or
+    # warning_months before the start; by default when it starts (a surprise)
+    announced_month: int | None = Field(default=None, ge=1, description="month the event is announced")
+    warning_months: int | None = Field(default=None, ge=0, description="months of notice before the start")
+
+    @model_validator(mode="after")
+    def _one_announcement(self) -> "_Timed":
+        if self.announced_month is not None and self.warning_months is not None:
+            raise ValueError("give announced_month or warning_months, not both")
+        if self.announced > self.start_month:
+            raise ValueError(f"announced_month {self.announced} is after start_month {self.start_month}")
+        if self.announced < 1:
+            raise ValueError(f"warning_months {self.warning_months} before start_month {self.start_month} "
+                             f"announces it in month {self.announced}; the first decision month is 1, so at "
+                             f"most {self.start_month - 1} months of warning")
+        return self
+
+    @property
+    def announced(self) -> int:
+        """The month whose decisions first know of the event."""
+        if self.announced_month is not None:
+            return self.announced_month
+        return self.start_month - (self.warning_months or 0)
+
+    @property
+    def end_month(self) -> int:
+        """The first month the event no longer acts on."""
+        return self.start_month + self.duration_months
 
     def active(self, month: int) -> bool:
-        return self.start_month <= month < self.start_month + self.duration_months
+        return self.start_month <= month < self.end_month
 
 
 class ExportBan(_Timed):
@@ -87,6 +115,9 @@ class _ScenarioFile(_Strict):
     description: str = ""
     source: str = ""
     horizon_months: int | None = Field(default=None, ge=1, le=600)
+    # the months the probabilities speak of: the standing stock's carrying cost is charged for
+    # them whatever the horizon (docs/model.md, "Terminal rule"); default horizon_months
+    risk_window_months: int | None = Field(default=None, ge=1, le=600)
     overrides: tuple[_Override, ...] = ()
     scenarios: tuple[_ScenarioEntry, ...] = Field(min_length=1)
 
@@ -107,6 +138,21 @@ class ScenarioSet:
     scenarios: tuple[Scenario, ...]
     origin: str = "<memory>"
     overrides: tuple[CellEdit, ...] = ()  # data changes this set makes to the case
+    risk_window_months: int | None = None  # default: horizon_months
+
+    def has_events(self) -> bool:
+        return any(s.events for s in self.scenarios)
+
+    def calm(self) -> "ScenarioSet":
+        """The calm reference: the same set (data overrides, horizon, risk window) with one
+        scenario and no event."""
+        return replace(self, name=f"{self.name}_calm", title=f"{self.title} - no disruption (calm reference)",
+                       scenarios=(Scenario("calm", 1.0, ()),))
+
+    def window_months(self, run_horizon: int) -> int:
+        """The months the set's probabilities speak of: its risk window, else its horizon, else
+        the run's horizon."""
+        return self.risk_window_months or self.horizon_months or run_horizon
 
     def apply_to(self, case: Case) -> Case:
         """The case as this scenario set sees it (its overrides applied)."""
@@ -158,7 +204,8 @@ def scenario_set_from_dict(data: Any, case: Case, file: str = "<memory>",
     if problems:
         raise InputError(problems)
     return ScenarioSet(spec.name, spec.title, spec.description, spec.horizon_months,
-                       tuple(scenarios), origin=file, overrides=overrides)
+                       tuple(scenarios), origin=file, overrides=overrides,
+                       risk_window_months=spec.risk_window_months)
 
 
 def _read_yaml(path: Path) -> Any:

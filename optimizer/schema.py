@@ -113,7 +113,7 @@ TABLES: tuple[Table, ...] = (
         "demand_response",
         (Column("commodity", ID), Column("restraint_max_share", low=0, high=1),
          Column("restraint_cost_usd_per_t", low=0), Column("shortfall_penalty_usd_per_t", positive=True),
-         SOURCE),
+         Column("sharing_penalty_share", low=0, high=1), SOURCE),
         key=("commodity",),
         references=(_ref("commodity", "commodities"),),
     ),

@@ -96,14 +96,17 @@ class WarmSolver:
         self.last_changes = dict.fromkeys(self.last_changes, 0)
         with PauseGC():  # inputs and numbers are many small objects that stay: collections only cost
             inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
-            if edited is not None and not inputs.cvar_weight \
+            if edited is not None and not inputs.cvar_weight and inputs.tree.same_partition(self._held.inputs.tree) \
                     and all(self._held.structure[s] == rows for s, rows in structures(edited).items()):
-                self._send_scenario_numbers(inputs, edited.scenarios)
+                if inputs.probability == self._held.inputs.probability:
+                    self._send_scenario_numbers(inputs, edited.scenarios, all_costs=False)
+                else:  # node probabilities weigh the costs of every scenario in a node with an edited one
+                    self._send_scenario_numbers(inputs, inputs.scenarios)
             else:
                 slices = changed_slices(self._held.inputs, inputs) if self._held is not None else None
                 if slices is not None and not inputs.cvar_weight and _numbers_only(self._held.inputs, inputs):
                     scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
-                    self._send_scenario_numbers(inputs, scenarios, data_edit=True)
+                    self._send_scenario_numbers(inputs, scenarios, first_stage=True)
                 elif slices is None or not self._send_slices(inputs, slices):
                     self._send_model(inputs, options)
         held = self._held
@@ -146,18 +149,19 @@ class WarmSolver:
             previous = held.inputs if held.scenarios == scenario_set.scenarios else None
             return build_inputs(case, scenario_set, options, members, capacity_share, previous), None
         edited = with_scenarios(held.inputs, [s for s, old in zip(scenario_set.scenarios, held.scenarios) if s != old])
-        return merge_scenarios(held.inputs, edited), edited
+        return merge_scenarios(held.inputs, edited, scenario_set.scenarios), edited
 
-    def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str], data_edit: bool = False) -> None:
-        """Only numbers changed and the LP's structure did not (some scenarios' events, or data
-        that feeds only scenario numbers and costs): those scenarios' numbers, and after a data
-        edit every cost, are written straight into a copy of the held arrays (optimizer.template)
-        and the differences sent."""
+    def _send_scenario_numbers(self, inputs: ModelInputs, scenarios: list[str], all_costs: bool = True,
+                               first_stage: bool = False) -> None:
+        """Only numbers changed and the LP's structure did not (some scenarios' events or
+        probabilities, or data that feeds only scenario numbers and costs): those scenarios'
+        numbers at the keys they own, their costs (all of them, or with all_costs=False only those
+        that vary by scenario) and with first_stage the first stage's costs are written straight
+        into a copy of the held arrays (optimizer.template) and the differences sent."""
         new = self._held.compiled.with_own_numbers()
-        for scenario in scenarios:  # a data edit may change any cost term: every one is rewritten
-            write_scenario_numbers(new, self._held.layout, inputs, scenario,
-                                   old_probability=None if data_edit else self._held.inputs.probability[scenario])
-        if data_edit:
+        for scenario in scenarios:
+            write_scenario_numbers(new, self._held.layout, inputs, scenario, all_costs=all_costs)
+        if first_stage:
             write_first_stage_costs(new, self._held.layout, inputs)
         self._send(np.arange(len(new.col_cost)), new, np.arange(len(new.row_lower)))
         self.last_path = "warm-numbers"
@@ -167,9 +171,10 @@ class WarmSolver:
         self.last_path = "warm-slice"
         if not slices:  # nothing the LP holds has changed
             return True
-        scenarios = sorted({s for s, _ in slices}, key=inputs.scenarios.index)
+        # every scenario of the changed commodities: the part keeps the whole set's tree, so
+        # its columns are the held LP's (a scenario-subset's tree would own other months)
         commodities = sorted({c for _, c in slices}, key=inputs.commodities.index)
-        part = restrict(inputs, scenarios, commodities)
+        part = restrict(inputs, inputs.scenarios, commodities)
         compiled, layout = assemble(part)
         cols = _positions_in(self._held.layout.columns, layout.columns, compiled.matrix.shape[1])
         rows = _positions_in(self._held.layout.rows, layout.rows, compiled.matrix.shape[0])
@@ -270,13 +275,17 @@ class WarmSolver:
 _NUMBERS_FIELDS = frozenset(SCENARIO_KEYED) | {"probability", "supplier_capacity", "supplier_price",
                                                "restraint_share", "capacity_cost", "holding_cost",
                                                "handling_cost", "restraint_cost", "shortfall_penalty",
-                                               "demand_per_year"}
+                                               "demand_per_year", "normal_imports", "replenishment_price",
+                                               "sharing_penalty", "risk_window_months", "tree"}
 
 
 def _numbers_only(old: ModelInputs, new: ModelInputs) -> bool:
-    """Whether `old` and `new` differ only in fields that the numbers path rewrites."""
-    return all(getattr(old, f.name) == getattr(new, f.name) for f in fields(ModelInputs)
-               if f.name not in _NUMBERS_FIELDS)
+    """Whether `old` and `new` differ only in fields that the numbers path rewrites (the tree only
+    in its probabilities; normal demand also weighs the sharing rows' matrix entries)."""
+    if new.sharing and old.demand_per_year != new.demand_per_year:
+        return False
+    return old.tree.same_partition(new.tree) and all(
+        getattr(old, f.name) == getattr(new, f.name) for f in fields(ModelInputs) if f.name not in _NUMBERS_FIELDS)
 
 
 def _positions_in(held: dict, part: dict, size: int) -> np.ndarray:

@@ -11,11 +11,13 @@ SRC = "assumption: test fixture"
 
 def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, suppliers=None,
               shares=None, routes=None, chokepoints=(), stock=None, holding=0.12, capex=0.0,
-              release=1.0, handling=0.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=(), swaps=()):
+              release=1.0, handling=0.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=(), swaps=(),
+              sharing=0.05):
     """One commodity 'x' in kt, money in M USD. Defaults: 12,000 t/yr demand per member
     (1 kt/month), one supplier 'a' at 1000 USD/t (1 M$/kt) with ample capacity, one route per
     member with no chokepoint and lead 0, no stock, holding 12 %/yr of 1000 USD/t
-    (0.01 M$/kt-month), no capital or handling cost, penalty 10,000 USD/t (10 M$/kt)."""
+    (0.01 M$/kt-month), no capital or handling cost, penalty 10,000 USD/t (10 M$/kt), a member's
+    shortfall above the common share charged 5 % of the penalty in joint plans."""
     demand = demand or {m: 12_000.0 for m in members}
     suppliers = suppliers or [("a", 1000.0, 1e9)]
     shares = shares or [(m, suppliers[0][0], 1.0) for m in members]
@@ -40,7 +42,7 @@ def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, supp
                                  handling_cost_usd_per_t=handling, source=SRC)],
         "demand_response": [dict(commodity="x", restraint_max_share=restraint[0],
                                  restraint_cost_usd_per_t=restraint[1], shortfall_penalty_usd_per_t=penalty,
-                                 source=SRC)],
+                                 sharing_penalty_share=sharing, source=SRC)],
         "transfers": [dict(commodity="x", from_member=i, to_member=j, lag_months=lag, max_t_per_month=mx,
                            cost_usd_per_t=cost, source=SRC) for i, j, lag, mx, cost in transfers],
         "swaps": [dict(commodity="x", lender=i, borrower=j, payback_months=pb, max_t_per_month=mx,

@@ -102,8 +102,10 @@ def test_savings_table_keeps_rows_with_a_cost_and_adds_up_to_the_value_of_cooper
     assert table["saving_musd"].sum() == pytest.approx(value, rel=1e-6)
     assert (table[["alone_musd", "joint_musd", "saving_musd"]] != 0).any(axis=1).all()
     assert len(table) < len(report.savings)  # items no commodity pays (e.g. swaps) are left out
-    restraint = table.set_index(["commodity", "item"]).loc[("rare_earths", "restraint")]
-    assert restraint["saving_musd"] > 0  # Japan's rare-earth restraint is what cooperation avoids
+    # Japan's rare-earth cut: together, Korea's pooled supply and transfers replace the stock Japan
+    # alone draws and must buy back after the horizon
+    rare_earths = table.set_index(["commodity", "item"]).loc["rare_earths"]
+    assert rare_earths["saving_musd"].sum() > 0 and rare_earths.loc["replenishment", "saving_musd"] > 0
 
 
 def test_exchange_table_marks_the_arrangement_the_coalition_cost_uses(report):

@@ -61,18 +61,19 @@ def test_decomposition_in_two_worker_processes_matches_one():
 
 
 def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
-    """Each scenario LP the decomposition derives from its structure's template (optimizer/template.py)
-    is, array by array, the LP that build_model + the compiler give for that scenario alone: same
-    columns and rows in the same places, same costs, bounds, sides and matrix, bit for bit (a cost
-    that differs in its last bit would be sent to HiGHS as an edit by the warm re-solve).
-    Generated scenarios cover bans on one member (other structures), closures, demand and price
-    shocks; swaps are on so that every block is in the LP."""
+    """Each scenario LP derived from its structure's template (optimizer/template.py) is, array by
+    array, the LP that build_model + the compiler give for that scenario alone: same columns and
+    rows in the same places (its keys the template's, renamed), same costs, bounds, sides and
+    matrix, bit for bit (a cost that differs in its last bit would be sent to HiGHS as an edit by
+    the warm re-solve). Generated scenarios cover bans on one member (other structures),
+    closures, demand and price shocks; swaps are on so that every block is in the LP."""
     import numpy as np
 
     from bench.scenario_generator import generate_scenario_set
-    from optimizer.template import split_by_scenario
     from optimizer.inputs import build_inputs
-    from optimizer.template import ScenarioTemplate, structure
+    from optimizer.layout import MISSING
+    from optimizer.model.timing import in_tree
+    from optimizer.template import ScenarioTemplate, split_by_scenario, structures
 
     case = load_case()
     scenario_set = generate_scenario_set(case, 24, 24, seed=3)
@@ -80,13 +81,16 @@ def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
     subs = {sub.scenarios[0]: sub for sub in split_by_scenario(p)}
     templates = {}
     for s, sub in subs.items():
-        template = templates.setdefault(structure(sub), ScenarioTemplate.build(sub))
-        derived, layout = template.lp_for(sub, s), template.layout_for([s])
+        template = templates.setdefault(structures(sub)[s], ScenarioTemplate.build(sub))
+        derived = template.lp_for(sub, s)
         direct = ScenarioTemplate.build(sub)
         for kind in ("columns", "rows"):
             for name, family in getattr(direct.layout, kind).items():
-                assert getattr(layout, kind)[name].keys == family.keys, name
-                assert np.array_equal(getattr(layout, kind)[name].positions, family.positions), name
+                mine = getattr(template.layout, kind)[name]
+                present = family.positions != MISSING
+                keys = mine.keys_of(template.scenario, s) if in_tree(name) else mine.keys
+                assert keys == [k for k, x in zip(family.keys, present) if x or not in_tree(name)], name
+                assert np.array_equal(mine.positions[mine.positions != MISSING], family.positions[present]), name
         for array in ("col_cost", "col_lower", "col_upper", "row_lower", "row_upper"):
             assert np.array_equal(getattr(derived, array), getattr(direct.compiled, array)), array
         assert (derived.matrix != direct.compiled.matrix).nnz == 0
@@ -94,14 +98,13 @@ def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
 
 
 def test_decomposition_with_bans_on_one_member_matches_single_lp():
-    """Generated scenarios with bans on one member alone give the scenario LPs different ban-group
-    rows; the decomposition gives each LP every group's row (at full capacity where its scenario
-    has no such ban, which the coalition's row implies), so that one Pyomo model serves all. The
-    optimum must equal the single LP's (gap 1e-9) and the tables must add up to it."""
+    """Generated scenarios with bans on one member alone give the scenario LPs different ban rows;
+    the template gives every leaf's LP every member's ban rows (at the supplier's capacity where
+    its scenario has no such ban, which the supplier's row implies), so that one Pyomo model
+    serves all. The optimum must equal the single LP's (gap 1e-9) and the tables must add up to it."""
     from bench.scenario_generator import generate_scenario_set
-    from optimizer.template import split_by_scenario, template_inputs
+    from optimizer.template import split_by_scenario, structures, template_inputs
     from optimizer.inputs import build_inputs
-    from optimizer.template import structure, structures
 
     case = load_case()
     scenario_set = generate_scenario_set(case, 20, 24, seed=3)
@@ -109,7 +112,7 @@ def test_decomposition_with_bans_on_one_member_matches_single_lp():
     p = build_inputs(case, scenario_set, options)
     assert len(set(structures(p).values())) > 1
     union = template_inputs(p, split_by_scenario(p)[0])
-    assert structure(union) == frozenset().union(*structures(p).values())
+    assert structures(union)[union.scenarios[0]] == frozenset().union(*structures(p).values())
     whole = solve_case(case, scenario_set, "joint", RunOptions(horizon_months=24, decompose=False)).joint
     split = solve_case(case, scenario_set, "joint", RunOptions(horizon_months=24, decompose=True)).joint
     assert split.optimal and split.objective_musd == pytest.approx(whole.objective_musd, rel=1e-8)

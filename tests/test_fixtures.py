@@ -126,10 +126,17 @@ def test_days_of_cover_floor_binds():
 
 def test_ban_on_one_member_only():
     """Ban on Japan only in months 1-2, no transfers, storage prohibitively dear.
-    KR buys 12 (12 M$); JP is short 2 kt (20) and buys 10: total 42 M$. Only JP is short."""
+    KR buys 12 (12 M$); JP is short 2 kt (20) and buys 10: 42 M$ of money. Only JP is short, and
+    nothing can move to it: the coalition's common share is 1 of 2 kt = 0.5 a month, so JP is
+    0.5 kt a month above it, charged 5 % of the penalty (0.5 M$/kt): 2 x 0.5 x 0.5 = 0.5 on the
+    objective (42.5), and no kt of Korea's is left unused to even the shares. With the cost-min
+    rule the objective is the money, 42."""
     case = tiny_case(members=("KR", "JP"), capex=50_000.0)
     result = solve(case, scenarios(case, ("jp", 1.0, [ban(1, 2, members=["JP"])])))
-    assert result.joint.objective_musd == pytest.approx(42.0, rel=REL)
+    assert result.joint.objective_musd == pytest.approx(42.5, rel=REL)
+    assert result.joint.money_cost_musd == pytest.approx(42.0, rel=REL)
+    cost_min = solve(case, scenarios(case, ("jp", 1.0, [ban(1, 2, members=["JP"])])), sharing="cost-min")
+    assert cost_min.joint.objective_musd == pytest.approx(42.0, rel=REL)
     short = result.joint.tables["shortfalls"]
     assert by_month(short, "shortfall_t", member="KR") == {t: 0.0 for t in range(1, 13)}
     jp = by_month(short, "shortfall_t", member="JP")
@@ -166,12 +173,145 @@ def test_ban_reaches_members_one_lead_time_later():
 
 
 def test_partial_ban_and_restraint():
-    """Ban of severity 0.75 on a supplier of 1.2 kt/month for month 1; restraint may cut 10 % of
-    demand at 3 M$/kt; storage dear. Month 1: import 0.3 kt, restrain 0.1 kt (3 x 0.1 = 0.3),
-    short 0.6 kt (6). Other 11 months: 11. Total 0.3 + 0.3 + 6 + 11 = 17.6 M$."""
+    """Ban of severity 0.75 for month 1 on a supplier of 1.2 kt/month whose normal exports to KR
+    are 1 kt/month (all of KR's demand); restraint may cut 10 % of demand at 3 M$/kt; storage
+    dear. A ban withholds a share of normal exports, not of capacity: month 1 imports
+    (1 - 0.75) x 1 = 0.25 kt, restrains 0.1 kt (3 x 0.1 = 0.3), is short 0.65 kt (6.5). Other 11
+    months: 11. Total 0.25 + 0.3 + 6.5 + 11 = 18.05 M$."""
     case = tiny_case(suppliers=[("a", 1000.0, 14_400.0)], capex=50_000.0, restraint=(0.1, 3000.0))
     result = solve(case, scenarios(case, ("ban", 1.0, [ban(1, 1, severity=0.75)])))
-    assert result.joint.objective_musd == pytest.approx(17.6, rel=REL)
+    assert result.joint.objective_musd == pytest.approx(18.05, rel=REL)
     short = result.joint.tables["shortfalls"].set_index("month")
     assert short.loc[1, "restraint_t"] == pytest.approx(100.0, rel=REL)
-    assert short.loc[1, "shortfall_t"] == pytest.approx(600.0, rel=REL)
+    assert short.loc[1, "shortfall_t"] == pytest.approx(650.0, rel=REL)
+
+
+def test_a_ban_of_severity_half_halves_the_flow_and_leaves_the_headroom():
+    """Supplier capacity 1.5 kt/month, KR's normal imports from it 1 kt/month (its whole demand);
+    storage dear. A ban of severity 0.5 in month 1 halves KR's imports from it to 0.5 kt (half
+    of the normal flow; under a cut of capacity it would have been 0.75). Month 1: 0.5 bought,
+    0.5 short (5); months 2-12: 11. Total 16.5 M$. (That a member the ban does not target may
+    take the capacity the targeted one cannot is test_transfer_makes_joint_cheaper_by_computed_amount.)"""
+    case = tiny_case(suppliers=[("a", 1000.0, 18_000.0)], capex=50_000.0)
+    result = solve(case, scenarios(case, ("half", 1.0, [ban(1, 1, severity=0.5)])))
+    assert result.joint.objective_musd == pytest.approx(16.5, rel=REL)
+    flows = result.joint.tables["flows"].set_index("arrival_month")
+    assert flows.loc[1, "quantity_t"] == pytest.approx(500.0, rel=REL)
+
+
+# ------------------------------------------------------------- what a planner knows, and when
+
+
+def test_a_surprise_is_prepared_for_in_every_scenario_that_cannot_be_told_apart():
+    """Free storage (no capital cost, no starting stock worth its committed holding of 12 x 0.01
+    = 0.12 M$/kt), holding 0.01 M$/kt-month above the starting level. Calm (p 0.5) or a full ban
+    in month 3 (p 0.5). Covering month 3 by stock: fill 1 kt in month 2, held above the starting
+    level for one month (0.01), released in month 3.
+    A surprise (announced when it starts): in months 1-2 the two scenarios cannot be told apart,
+    so both fill in month 2 and pay the 0.01; the calm one releases it in month 3 instead of
+    buying. Expected cost 12 + 0.01 = 12.01 M$.
+    One month's warning (announced in month 2): only the ban scenario fills, 12 + 0.5 x 0.01 =
+    12.005 M$. The warning is worth 0.005 M$; announcing it earlier adds nothing (month 2 is when
+    the fill is needed)."""
+    case = tiny_case()
+    surprise = [ban(3, 1)]
+    warned = [dict(ban(3, 1), warning_months=1)]
+    earlier = [dict(ban(3, 1), announced_month=1)]
+    costs = {}
+    for label, events in (("surprise", surprise), ("warned", warned), ("earlier", earlier)):
+        result = solve(case, scenarios(case, ("calm", 0.5, []), ("ban", 0.5, events)))
+        costs[label] = result.joint.objective_musd
+        fills = result.joint.tables["stock_trajectory"].groupby(["scenario", "month"])["fill_t"].sum()
+        assert fills[("ban", 2)] == pytest.approx(1000.0, rel=REL)
+        assert fills[("calm", 2)] == pytest.approx(1000.0 if label == "surprise" else 0.0, abs=1e-6)
+    assert costs["surprise"] == pytest.approx(12.01, rel=REL)
+    assert costs["warned"] == pytest.approx(12.005, rel=REL)
+    assert costs["earlier"] == pytest.approx(12.005, rel=REL)
+
+
+def test_cargoes_already_at_sea_are_the_same_in_every_scenario():
+    """A 20-day route (lead 1 month): what arrives in month 1 left in month 0, before anything is
+    known, so it is a here-and-now decision. Calm (p 0.5) or a ban on shipments leaving in month
+    1 (p 0.5), which cuts the month-2 arrival. Free storage, holding 0.01 M$/kt-month above the
+    starting level (starting stock would commit 0.12 M$/kt). Cheapest: ship 2 kt in month 0, put
+    1 kt in stock for month 2 in both scenarios (0.01 each): 12.01 M$. A plan that knew its
+    scenario would ship the extra kt in the ban scenario only (12.005)."""
+    case = tiny_case(routes=[("slow", "a", "KR", 20, 0.0, "")])
+    result = solve(case, scenarios(case, ("calm", 0.5, []), ("ban", 0.5, [ban(1, 1)])))
+    assert result.joint.objective_musd == pytest.approx(12.01, rel=REL)
+    flows = result.joint.tables["flows"]
+    at_sea = flows[flows["departure_month"] == 0].set_index("scenario")["quantity_t"]
+    assert at_sea["calm"] == pytest.approx(2000.0, rel=REL) and at_sea["ban"] == pytest.approx(2000.0, rel=REL)
+
+
+# ------------------------------------------------------------- the terminal rule
+
+
+@pytest.mark.parametrize("horizon, objective", [(12, 12.244), (36, 36.244), (60, 60.244)])
+def test_stock_does_not_depend_on_the_horizon_and_is_bought_back_not_restrained(horizon, objective):
+    """A full ban in months 1-2 with probability 0.1; the supplier has no spare capacity (1 kt a
+    month, exactly the demand), so stock drawn in the ban cannot be refilled inside the horizon;
+    restraint may cut 10 % of demand at 3 M$/kt; storage free; handling 0.01 M$/kt into or out of
+    stock; the scenario set's risk window is its 12 months, so the starting stock commits
+    12 x 0.01 = 0.12 M$/kt whatever the horizon.
+    A kt of stock used in the ban replaces a shortfall (10), or restraint (3) for the last 0.2 kt;
+    it is released (0.01) and bought back after the horizon at the delivered price plus handling
+    (1.01): it saves 0.1 x 8.98 or 0.1 x 1.98, both above 0.12, so 2 kt are held at every horizon.
+    Cost: 0.24 + calm 0.9 x T + ban 0.1 x ((T - 2) + 2 x 0.01 + 2 x 1.01) = 0.244 + T M$.
+    No demand is restrained: refilling by restraint (3) costs more than buying back (1.01); the
+    calm scenario draws nothing (drawing and buying back would cost 0.02 per kt)."""
+    case = tiny_case(suppliers=[("a", 1000.0, 12_000.0)], restraint=(0.1, 3000.0), handling=10.0)
+    result = solve(case, scenarios(case, ("calm", 0.9, []), ("ban", 0.1, [ban(1, 2)])), horizon_months=horizon)
+    assert result.joint.objective_musd == pytest.approx(objective, rel=REL)
+    assert plan(result).loc[("x", "KR"), "initial_stock_t"] == pytest.approx(2000.0, rel=REL)
+    assert result.joint.tables["shortfalls"]["restraint_t"].sum() == pytest.approx(0.0, abs=1e-6)
+    bought_back = result.joint.tables["replenishment"].set_index("scenario")["replenishment_t"]
+    assert bought_back["ban"] == pytest.approx(2000.0, rel=REL) and bought_back["calm"] == pytest.approx(0.0, abs=1e-6)
+
+
+# ------------------------------------------------------------- sharing a shortfall
+
+
+def test_a_joint_plan_shares_an_unavoidable_shortfall_in_proportion_to_demand():
+    """KR and JP, 1 kt/month each, normally from supplier a (price 1, no freight). In month 1 a
+    bans both; supplier b (price 2, 1 kt/month) is left, freight 0 to KR and 0.1 M$/kt to JP.
+    Storage dear, no transfers. 1 of the 2 kt is short whoever gets b's kt.
+    Cost alone decides (sharing cost-min): b's kt goes to KR (cheaper freight), JP is 100 % short:
+    month 1 = 2 + 10, months 2-12 = 22: 34 M$.
+    Proportional (default): each gets 0.5 kt of b and is 50 % short: 0.5 x 2 + 0.5 x 2.1 + 10 +
+    22 = 34.05 M$; the cost-min split would leave JP 0.5 kt above the common share, charged
+    0.5 M$/kt (0.25 > the 0.05 that evening costs)."""
+    case = tiny_case(members=("KR", "JP"), suppliers=[("a", 1000.0, 1e9), ("b", 2000.0, 12_000.0)],
+                     shares=[("KR", "a", 1.0), ("JP", "a", 1.0)], capex=50_000.0,
+                     routes=[("a_kr", "a", "KR", 0, 0.0, ""), ("a_jp", "a", "JP", 0, 0.0, ""),
+                             ("b_kr", "b", "KR", 0, 0.0, ""), ("b_jp", "b", "JP", 0, 100.0, "")])
+    ss = scenarios(case, ("ban", 1.0, [ban(1, 1)]))
+    fair = solve(case, ss)
+    assert fair.joint.objective_musd == pytest.approx(34.05, rel=REL)
+    short = by_month(fair.joint.tables["shortfalls"], "shortfall_t", month=1, member="KR")
+    assert short[1] == pytest.approx(500.0, rel=REL)
+    assert by_month(fair.joint.tables["shortfalls"], "shortfall_t", month=1, member="JP")[1] == pytest.approx(500.0, rel=REL)
+    cheapest = solve(case, ss, sharing="cost-min")
+    assert cheapest.joint.objective_musd == pytest.approx(34.0, rel=REL)
+    assert by_month(cheapest.joint.tables["shortfalls"], "shortfall_t", month=1, member="JP")[1] == pytest.approx(1000.0, rel=REL)
+
+
+# ------------------------------------------------------------- the crisis value of cooperation
+
+
+def test_crisis_value_of_cooperation_is_what_cooperating_adds_beyond_calm_pooling():
+    """KR buys from supplier a (price 1, 1.5 kt/month), JP from b (price 1.2, ample); 1 kt/month
+    each; storage dear. Alone, each member may use only its baseline share of a supplier's
+    capacity: all of a is KR's, all of b JP's.
+    Calm: alone KR 12, JP 14.4 (26.4); together JP takes a's spare 0.5 kt/month at 1 instead of
+    1.2: 12 x (1.5 + 0.5 x 1.2) = 25.2. Calm pooling = 1.2 M$.
+    Crisis: b bans JP in month 1. Alone JP is short 1 kt (10 instead of 1.2): 23.2, KR 12 (35.2).
+    Together a's 1.5 kt covers JP and KR buys b's 0.5 kt (b bans JP only): every month costs
+    2.1, 25.2. Value of cooperation 35.2 - 25.2 = 10; crisis value 10 - 1.2 = 8.8 = JP's
+    shortfall avoided (10) less what it would have paid (1.2)."""
+    case = tiny_case(members=("KR", "JP"), suppliers=[("a", 1000.0, 18_000.0), ("b", 1200.0, 1e9)],
+                     shares=[("KR", "a", 1.0), ("JP", "b", 1.0)], capex=50_000.0)
+    result = solve(case, scenarios(case, ("jp_ban", 1.0, [ban(1, 1, supplier="b", members=["JP"])])), mode="both")
+    assert result.value_of_cooperation_musd == pytest.approx(10.0, rel=REL)
+    assert result.calm_pooling_musd == pytest.approx(1.2, rel=REL)
+    assert result.crisis_value_musd == pytest.approx(8.8, rel=REL)

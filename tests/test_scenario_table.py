@@ -76,7 +76,8 @@ def test_inputs_tables_follow_restrict_merge_and_edits():
     assert list(p.import_price.levels[0]) == list(p.routes)
     one = restrict(p, ["ban"], ["x"])
     assert one.demand.scenarios == ["ban"] and one.demand == p.demand.part(["ban"])
-    assert merge_scenarios(p, one) == p
+    assert one.tree.scenarios == ("ban",) and one.tree.owns("ban", 1)
+    assert merge_scenarios(p, one, ss.scenarios) == p
     edited = build_inputs(case, ss, RunOptions(horizon_months=3))
     edited.demand = edited.demand.part(edited.scenarios)
     edited.demand.set_first("x", [[2.0, 2.0, 2.0], [1.0, 1.0, 1.0]])

@@ -47,7 +47,8 @@ def test_stock_balance_holds_every_month_and_scenario(results):
 
 
 def test_market_balance_holds_every_month_and_scenario(results):
-    """arrivals + release - fill + transfers in - out + restraint + shortfall = demand."""
+    """arrivals + release - fill + transfers in - out + restraint + shortfall >= demand (a surplus
+    only where cargoes already shipped cannot be used; none in the shipped sets)."""
     for name, result in results.items():
         for sol in result.solutions:
             t = sol.tables
@@ -114,3 +115,78 @@ def test_cost_table_adds_up_to_the_objective(results):
     for name, result in results.items():
         for sol in result.solutions:
             assert sol.expected_cost_musd == pytest.approx(sol.objective_musd, rel=1e-9), (name, sol.label)
+
+
+def _decisions(sol) -> dict:
+    """Each decision of a month, per scenario: imports by shipping month, stock moves, transfers,
+    restraint and shortfall, keyed so that equal decisions have equal keys across scenarios."""
+    t = sol.tables
+    flows = t["flows"].groupby(["scenario", "route", "departure_month"])["quantity_t"].sum()
+    moves = t["stock_trajectory"].set_index(["scenario", "commodity", "member", "month"])[["release_t", "fill_t"]]
+    short = t["shortfalls"].set_index(["scenario", "commodity", "member", "month"])[["restraint_t", "shortfall_t"]]
+    sent = t["transfers"].groupby(["scenario", "commodity", "from_member", "departure_month"])["quantity_t"].sum()
+    return {"flows": flows, "moves": moves.stack(), "short": short.stack(), "sent": sent}
+
+
+def test_decisions_are_equal_in_scenarios_that_cannot_be_told_apart(case):
+    """Non-anticipativity read back from the tables: for every node of the tree and month, each
+    scenario of the node has the same imports shipped that month, releases, fills, transfers,
+    restraint and shortfall (to 1e-6 t). A generated set whose events start and are announced
+    at different months gives a tree with many shared months; the stochastic set shares the
+    cargoes at sea when the horizon starts."""
+    from bench.scenario_generator import generate_scenario_set
+    from optimizer import load_scenario_set
+
+    for scenario_set in (generate_scenario_set(case, 10, 18, seed=7), load_scenario_set("stochastic", case)):
+        sol = solve_case(case, scenario_set, "joint", RunOptions(horizon_months=18)).joint
+        tree, tables = sol.inputs.tree, _decisions(sol)
+        shared = 0
+        for name, series in tables.items():
+            df = series.rename("value").reset_index()
+            month = "departure_month" if "departure_month" in df.columns else "month"
+            df["owner"] = [tree.owner_of(s, int(t)) for s, t in zip(df["scenario"], df[month])]
+            keys = [c for c in df.columns if c not in ("scenario", "value", "owner")]
+            spread = df.groupby(["owner"] + keys)["value"].agg(["min", "max", "count"])
+            assert (spread["max"] - spread["min"]).max() <= 1e-6, name
+            shared += int((spread["count"] > 1).sum())
+        assert shared > 0
+
+
+@pytest.fixture(scope="module")
+def by_horizon(case):
+    from optimizer import load_scenario_set
+
+    stochastic = load_scenario_set("stochastic", case)
+    return {h: solve_case(case, stochastic, "both", RunOptions(horizon_months=h)) for h in (24, 36, 48, 60)}
+
+
+def test_stock_to_hold_does_not_depend_on_the_horizon(by_horizon):
+    """The stochastic set's events end by month 12 and its probabilities speak of 24 months. The
+    starting stock of every member x commodity holding at least one day of cover moves by at most
+    10 % between horizons of 24, 36, 48 and 60 months, joint and alone (docs/model.md, Terminal
+    rule, shows the table)."""
+    for label in ("joint", "KR alone", "JP alone"):
+        days = {h: {(r.commodity, r.member): r.days_of_cover
+                    for r in next(s for s in result.solutions if s.label == label).tables["stockpile_plan"].itertuples()}
+                for h, result in by_horizon.items()}
+        for key, base in days[24].items():
+            if base >= 1.0:
+                for h in (36, 48, 60):
+                    assert abs(days[h][key] - base) <= 0.10 * base, (label, key, h, base, days[h][key])
+
+
+def test_no_plan_restrains_demand_only_to_refill(by_horizon):
+    """Restraint is used only while an event's effects last (until its last month plus the
+    longest lead time of the commodity's routes): never afterwards to free supply for a refill.
+    (During an event it may go with a fill: in the Hormuz case Japan restrains while LNG costs
+    twice its price and stores the cargo already at sea, bought before the shock.)"""
+    for h, result in by_horizon.items():
+        for sol in result.solutions:
+            p = sol.inputs
+            lead = {c: max((r.lead_months for r in p.routes.values() if r.commodity == c), default=0)
+                    for c in p.commodities}
+            ends = {s.name: max((e.end_month for e in s.events), default=1) for s in result.scenario_set.scenarios}
+            short = sol.tables["shortfalls"]
+            late = short[(short["month"] >= short["scenario"].map(ends) + short["commodity"].map(lead))
+                         & (short["restraint_t"] > 1e-6)]
+            assert late.empty, (h, sol.label, late.head())

@@ -69,6 +69,7 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
     and the cheap path is taken wherever the LP's structure is unchanged: numbers written into the
     held LP for scenario edits and for data that feeds only numbers and costs, a Pyomo slice for a
     matrix coefficient."""
+    from optimizer.edits import CellEdit, apply_edits
     from optimizer.scenarios import ChokepointClosure, ExportBan, load_scenario_set
     from optimizer.warm import WarmRunner
 
@@ -77,7 +78,8 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
     ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
                     duration_months=6, severity=0.8)
     closure = ChokepointClosure(type="chokepoint_closure", chokepoint="malacca", start_month=2, duration_months=3)
-    japan_only = ExportBan(type="export_ban", commodity="graphite", supplier="china", members=["JP"],
+    # Madagascar's graphite is banned to no member in any scenario: a ban on it adds rows
+    japan_only = ExportBan(type="export_ban", commodity="graphite", supplier="madagascar", members=["JP"],
                            start_month=1, duration_months=4, severity=1.0)
     steps = [  # (label, case, scenario set, options, expected path of the joint LP)
         ("first solve", case, base, RunOptions(), "cold"),
@@ -92,12 +94,19 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
                  {"holding_cost_share_per_year": 0.12, "capacity_cost_usd_per_t_year": 900.0}),
          base, RunOptions(), "warm-numbers"),
         # each step edits the shipped case: here the costs of the step before go back too
+        ("import shares edited (normal imports: the ban rows' right-hand sides)",
+         apply_edits(case, [CellEdit("import_shares", {"member": "JP", "commodity": "gallium", "supplier": s},
+                                     {"import_share": v}) for s, v in (("china", 0.5), ("belgium", 0.421))], "test"),
+         base, RunOptions(), "warm-numbers"),
+        # normal demand also weighs the sharing rows' entries (a member's share of the common
+        # shortfall), so a demand edit changes matrix coefficients: a slice
         ("demand edited", _edited(case, "demand", {"member": "KR", "commodity": "germanium"},
-                                  {"demand_t_per_year": 150.0}), base, RunOptions(), "warm-numbers"),
+                                  {"demand_t_per_year": 150.0}), base, RunOptions(), "warm-slice"),
         ("release share edited (a matrix coefficient)",
          _edited(case, "stockpile_costs", {"commodity": "gallium"}, {"release_max_share_per_month": 0.1}),
          base, RunOptions(), "warm-slice"),
-        ("ban on a new member group", case, _with_event(base, 2, japan_only), RunOptions(), "cold"),
+        ("ban on a supplier and member banned nowhere", case, _with_event(base, 2, japan_only), RunOptions(),
+         "cold"),
         ("back to the base set", case, base, RunOptions(), "cold"),
         ("nothing changed", case, base, RunOptions(), "warm-numbers"),
         ("floors on", case, base, RunOptions(cover_floors=True), "cold"),
@@ -140,8 +149,9 @@ def test_changed_slices_knows_every_input():
 
     from optimizer.inputs import _KEYED_BY_COMMODITY, SCENARIO_KEYED, ModelInputs
 
-    compared = {"members", "commodities", "months", "scenarios", "probability", "routes", "transfers", "swaps",
-                "cvar_weight", "cvar_level"} | set(SCENARIO_KEYED) | set(_KEYED_BY_COMMODITY)
+    compared = {"members", "commodities", "months", "scenarios", "probability", "tree", "risk_window_months",
+                "sharing", "routes", "transfers", "swaps", "cvar_weight", "cvar_level"} \
+        | set(SCENARIO_KEYED) | set(_KEYED_BY_COMMODITY)
     assert {f.name for f in fields(ModelInputs)} == compared
 
 
@@ -167,11 +177,12 @@ def test_risk_weighted_objective_takes_the_whole_model_path():
 
 
 def test_a_scenario_edit_sends_only_the_rows_it_changes():
-    """A ban on China's rare earths (severity 0.8, months 1-6) added to the baseline scenario of the
-    stochastic set, which has no rare-earth event: the six coalition rows Supplier_Capacity_Constraint
-    [baseline, rare_earths, china, KR+JP, d], d = 1..6, drop from capacity to 0.2 x capacity, and
-    nothing else changes. Exactly those six row sides are sent: a cost recomputed in another order
-    (last-bit differences) would be sent too, and costs HiGHS its hot start."""
+    """A ban on China's rare earths to both members (severity 0.8, months 1-6) added to the
+    heavy_rare_earth_2025 scenario of the stochastic set, which already bans them at 0.35 for 12
+    months: the twelve rows Export_Ban_Constraint[heavy_rare_earth_2025, rare_earths, china, m, d],
+    m = KR, JP and d = 1..6, drop from 0.65 to 0.2 x the member's normal imports, and nothing else
+    changes. Exactly those twelve row sides are sent: a cost recomputed in another order (last-bit
+    differences) would be sent too, and costs HiGHS its hot start."""
     from optimizer.scenarios import ExportBan, load_scenario_set
 
     case = load_case()
@@ -180,17 +191,18 @@ def test_a_scenario_edit_sends_only_the_rows_it_changes():
                     duration_months=6, severity=0.8)
     solver = WarmSolver()
     solver.solve(case, base)
-    solver.solve(case, _with_event(base, 0, ban))
+    index = [s.name for s in base.scenarios].index("heavy_rare_earth_2025")
+    solver.solve(case, _with_event(base, index, ban))
     assert solver.last_path == "warm-numbers"
-    assert solver.last_changes == {"column_bounds": 0, "costs": 0, "row_sides": 6, "coefficients": 0}
+    assert solver.last_changes == {"column_bounds": 0, "costs": 0, "row_sides": 12, "coefficients": 0}
     solver.close()
 
 
 def test_merged_inputs_equal_a_fresh_build_key_order_included():
-    """Replacing scenario rare_earth_japan_2010's events (a ban on Japan alone, which has rows of its
-    own member group) by a Malacca closure: merge_scenarios must drop that scenario's Japan-only
-    supply rows, add its closed routes, and give every scenario-keyed input exactly as build_inputs
-    gives it for the edited set, in the same key order (a rebuilt LP keeps its pattern)."""
+    """Replacing scenario rare_earth_japan_2010's events (a ban on Japan alone, which gives it ban
+    rows for Japan) by a Malacca closure: merge_scenarios must drop that scenario's ban rows, add
+    its closed routes, rebuild the tree, and give every scenario-keyed input exactly as
+    build_inputs gives it for the edited set, in the same key order (a rebuilt LP keeps its pattern)."""
     from dataclasses import replace
 
     from optimizer.inputs import SCENARIO_KEYED, build_inputs, merge_scenarios, with_scenarios
@@ -205,9 +217,10 @@ def test_merged_inputs_equal_a_fresh_build_key_order_included():
     edited = replace(base, scenarios=tuple(scenarios))
     options = RunOptions(horizon_months=24)
     before = build_inputs(case, base, options)
-    merged = merge_scenarios(before, with_scenarios(before, [scenarios[index]]))
+    merged = merge_scenarios(before, with_scenarios(before, [scenarios[index]]), scenarios)
     fresh = build_inputs(case, edited, options)
-    assert any(k[0] == scenarios[index].name and k[3] == "JP" for k in before.supply_rows)
+    assert any(k[0] == scenarios[index].name and k[3] == "JP" for k in before.ban_rows)
+    assert merged.tree == fresh.tree
     for name in SCENARIO_KEYED:
         if name == "closed":
             assert merged.closed == fresh.closed
@@ -218,16 +231,16 @@ def test_merged_inputs_equal_a_fresh_build_key_order_included():
 @pytest.mark.parametrize("edit, reused", [
     # a price feeds only the import prices of that supplier's routes
     (("suppliers", {"commodity": "rare_earths", "supplier": "china"}, {"price_usd_per_t": 60000.0}),
-     {"demand", "supply_rows", "closed"}),
-    # a yearly demand feeds only the monthly demand
+     {"demand", "ban_rows", "closed"}),
+    # a yearly demand feeds only the monthly demand (and normal imports, not scenario-keyed)
     (("demand", {"member": "JP", "commodity": "gallium"}, {"demand_t_per_year": 150.0}),
-     {"import_price", "supply_rows", "closed"}),
+     {"import_price", "ban_rows", "closed"}),
     # 22 -> 50 transit days: lead 1 -> 2 months; the route's prices, closed months and its
-    # supplier's rows (which start lead months before month 1) are recomputed
+    # supplier's ban rows (which start lead months before month 1) are recomputed
     (("routes", {"route": "graphite_madagascar_kr_malacca"}, {"transit_days": 50}), {"demand"}),
     # another chokepoint: only the route's closed months change
     (("routes", {"route": "graphite_madagascar_kr_malacca"}, {"chokepoints": ["lombok"]}),
-     {"demand", "supply_rows", "import_price"}),
+     {"demand", "ban_rows", "import_price"}),
 ])
 def test_inputs_rebuilt_after_a_data_edit_equal_a_fresh_build(edit, reused):
     """build_inputs(previous=...) reuses the scenario-keyed inputs the edited data does not reach

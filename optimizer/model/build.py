@@ -8,9 +8,9 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from ..inputs import ModelInputs
 from ..keys import Keys
-from . import market, risk, stockpile, supply, swaps, transfers
+from . import market, risk, sharing, stockpile, supply, swaps, transfers
 from .costs import COST_TERMS, variable_costs
-
+from .timing import decision_months, key_weights
 
 
 def build_model(p: ModelInputs) -> pyo.ConcreteModel:
@@ -22,6 +22,7 @@ def build_model(p: ModelInputs) -> pyo.ConcreteModel:
         transfers.add_components(m, p)
         swaps.add_components(m, p)
         market.add_components(m, p)
+        sharing.add_components(m, p)
         _add_costs(m, p)
         risk.add_components(m, p)
         _add_objective(m, p)
@@ -31,35 +32,37 @@ def build_model(p: ModelInputs) -> pyo.ConcreteModel:
 def _add_costs(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     """Expected_Cost, and with a risk weight each scenario's Scenario_Total_Cost[s], from COST_TERMS
     as flat linear expressions: one coefficient per variable, the sum of its terms' coefficients,
-    each scenario term's times the scenario's weight, added in COST_TERMS order (as
-    optimizer.template writes them). Pyomo's compiler reads a flat sum much faster than nested
-    named sums (they were 40 % of the hand-off)."""
+    each scenario term's times the probability of the node its decision belongs to, added in
+    COST_TERMS order (as optimizer.template writes them). Pyomo's compiler reads a flat sum much
+    faster than nested named sums (they were 40 % of the hand-off)."""
     m.Expected_Cost = pyo.Expression(expr=_linear(
-        [pair for name, (keys, a) in _cost_coefficients(m, p, p.probability).items()
+        [pair for name, (keys, a) in _cost_coefficients(m, p, lambda name, keys: key_weights(p, name, keys)).items()
          for pair in zip(map(getattr(m, name).__getitem__, keys), a.tolist())]))
     if p.cvar_weight == 0:
         return  # only the CVaR rows read a scenario's total
     first, per_scenario = [], {s: [] for s in p.scenarios}
-    for name, (keys, a) in _cost_coefficients(m, p, dict.fromkeys(p.scenarios, 1.0)).items():
+    for name, (keys, a) in _cost_coefficients(m, p, lambda name, keys: 1.0).items():
         var = getattr(m, name)
         if name in FIRST_STAGE_VARIABLES:
             first += zip(map(var.__getitem__, keys), a.tolist())
-        else:
-            for key, coefficient in zip(keys, a.tolist()):
-                per_scenario[key[0]].append((var[key], coefficient))
+            continue
+        for key, month, coefficient in zip(keys, decision_months(p, name, Keys.of(keys)).tolist(), a.tolist()):
+            for s in p.tree.members(key[0], month):  # every scenario of the node pays the owner's decision
+                per_scenario[s].append((var[key], coefficient))
     m.Scenario_Total_Cost = pyo.Expression(p.scenarios, rule=lambda m, s: _linear(first + per_scenario[s]))
 
 
 FIRST_STAGE_VARIABLES = frozenset(term.variable for term in COST_TERMS if term.first_stage)
 
 
-def _cost_coefficients(m: pyo.ConcreteModel, p: ModelInputs, weight: dict[str, float]) -> dict[str, tuple]:
+def _cost_coefficients(m: pyo.ConcreteModel, p: ModelInputs, weight) -> dict[str, tuple]:
     """Variable name -> (its keys, its objective coefficient per key), scenario terms weighted by
-    weight[scenario]."""
-    keys = {term.variable: list(getattr(m, term.variable).keys()) for term in COST_TERMS}
+    weight(variable, keys)."""
+    keys = {term.variable: list(getattr(m, term.variable).keys()) for term in COST_TERMS
+            if hasattr(m, term.variable)}
     of = {name: Keys.of(k) for name, k in keys.items() if k}
     costs = {**variable_costs(p, of, None, first_stage=True),
-             **variable_costs(p, of, lambda scenario_keys: scenario_keys.per_name(0, weight), first_stage=False)}
+             **variable_costs(p, of, weight, first_stage=False)}
     return {name: (keys[name], costs[name]) for name in keys if name in costs}
 
 

@@ -15,11 +15,16 @@ import numpy as np
 
 from ..inputs import ModelInputs
 from ..keys import Keys
+from .sharing import HOLDING_SPLIT_SHARE
 
-FIRST_STAGE_ITEMS = ("capital", "holding")
+FIRST_STAGE_ITEMS = ("capital", "holding", "holding_split")
 SCENARIO_ITEMS = ("procurement", "freight", "extra_holding", "handling", "transfer", "swap", "restraint",
-                  "shortfall")
+                  "shortfall", "replenishment", "sharing")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
+# not money: the prices the objective puts on an unequal shortfall and on holding a joint stock
+# away from the members' shares (optimizer/model/sharing.py); money costs, and the value of
+# cooperation, leave them out
+POLICY_ITEMS = ("sharing", "holding_split")
 
 
 def _per_commodity(name: str, dim: int) -> Callable[[ModelInputs, Keys], np.ndarray]:
@@ -67,8 +72,12 @@ class CostTerm:
 
 COST_TERMS = (
     CostTerm("capital", "New_Capacity", _per_commodity("capacity_cost", 0), first_stage=True),
-    # the starting stock's carrying cost is committed for the whole horizon (docs/model.md)
-    CostTerm("holding", "Initial_Stock", lambda p, keys: keys.per_name(0, p.holding_cost) * p.horizon,
+    # the starting stock's carrying cost is committed for the risk window (docs/model.md)
+    CostTerm("holding", "Initial_Stock", lambda p, keys: keys.per_name(0, p.holding_cost) * p.risk_window_months,
+             first_stage=True),
+    # not money: breaks ties in where a joint stock is held (optimizer/model/sharing.py)
+    CostTerm("holding_split", "Holding_Above_Share",
+             lambda p, keys: keys.per_name(0, p.holding_cost) * p.risk_window_months * HOLDING_SPLIT_SHARE,
              first_stage=True),
     CostTerm("procurement", "Import", _import_prices, commodities=_route_commodity, varies_by_scenario=True),
     CostTerm("freight", "Import", lambda p, keys: keys.per_name(1, {r: x.freight for r, x in p.routes.items()}),
@@ -80,25 +89,32 @@ COST_TERMS = (
     CostTerm("swap", "Lend", _per_link("swaps", "fee")),
     CostTerm("restraint", "Restraint", _per_commodity("restraint_cost", 1)),
     CostTerm("shortfall", "Shortfall", _per_commodity("shortfall_penalty", 1)),
+    CostTerm("replenishment", "Replenishment", lambda p, keys: keys.per_name((1, 2), p.replenishment_price)),
+    CostTerm("sharing", "Shortfall_Above_Share", _per_commodity("sharing_penalty", 1)),
 )
 
 
-def variable_costs(p: ModelInputs, keys: dict[str, Keys], weight: Callable[[Keys], np.ndarray | float] | None,
+def variable_costs(p: ModelInputs, keys: dict[str, Keys],
+                   weight: Callable[[str, Keys], np.ndarray | float] | None,
                    first_stage: bool) -> dict[str, np.ndarray]:
     """Objective coefficient per key of each variable in `keys`: the sum of its first-stage
     (first_stage=True) or scenario cost terms' coefficients, added in COST_TERMS order, each
-    scenario term's times `weight(keys)` (a number, or one per key).
+    scenario term's times `weight(variable, keys)` (a number, or one per key: the probability of
+    the node each key's decision belongs to, optimizer.model.timing.key_weights).
 
     The objective (optimizer/model/build.py) and the numbers written into derived LPs
     (optimizer/template.py) both come from here, so a derived LP's costs are the built LP's bit
     for bit (the warm re-solve compares them exactly)."""
     costs: dict[str, np.ndarray] = {}
+    weights: dict[str, np.ndarray | float] = {}  # per variable: its terms share the keys
     for term in COST_TERMS:
         of = keys.get(term.variable)
         if term.first_stage != first_stage or of is None or not len(of):
             continue
         a = term.coefficients(p, of)
         if not first_stage:
-            a = weight(of) * a
+            if term.variable not in weights:
+                weights[term.variable] = weight(term.variable, of)
+            a = weights[term.variable] * a
         costs[term.variable] = costs[term.variable] + a if term.variable in costs else a
     return costs

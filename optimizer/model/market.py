@@ -14,7 +14,7 @@ from . import stockpile, supply, swaps, transfers
 
 
 def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
-    index = list(p.demand)  # (s, c, mem, t)
+    index = [key for key in p.demand if p.tree.owns(key[0], key[3])]  # (s, c, mem, t) its node's owner decides
     keys = Keys.of(index)
     restraint = dict(zip(index, restraint_upper(p, keys).tolist()))
     shortfall = dict(zip(index, shortfall_upper(p, keys).tolist()))
@@ -28,13 +28,13 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         routes_in[(route.commodity, route.member)].append(r)
 
     def market_balance_rule(m, s, c, mem, t):
-        """arrivals + release - fill + transfers and swaps in - out + restraint + shortfall = demand
-        (dual: the local price)"""
+        """arrivals + release - fill + transfers and swaps in - out + restraint + shortfall >= demand
+        (a surplus forced by cargoes already shipped is discarded; dual: the local price)"""
         return (supply.arrivals(m, p, routes_in[(c, mem)], s, t)
                 + stockpile.net_release(m, s, c, mem, t)
                 + transfers.net_inflow(m, p, s, c, mem, t)
                 + swaps.net_inflow(m, p, s, c, mem, t)
-                + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] == rhs[(s, c, mem, t)])
+                + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] >= rhs[(s, c, mem, t)])
 
     m.Market_Balance_Constraint = pyo.Constraint(index, rule=market_balance_rule)
 
@@ -42,7 +42,7 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
 # Computed for many keys (s, c, m, t) at once, for the blocks and for optimizer.template.
 
 def balance_rhs(p: ModelInputs, keys: Keys) -> np.ndarray:
-    """Market_Balance_Constraint[s, c, m, t]'s right-hand side: demand."""
+    """Market_Balance_Constraint[s, c, m, t]'s lower side: demand."""
     return p.demand.take(keys)
 
 

@@ -1,4 +1,5 @@
-"""Stockpile capacity and starting stock (here-and-now), and stock, release and refill by month."""
+"""Stockpile capacity and starting stock (here-and-now), stock, release and refill by month, and the
+terminal rule: stock still drawn down at the horizon is bought back afterwards."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from ..inputs import ModelInputs
 
 
 def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
+    tree = p.tree
     pairs = [(c, mem) for c in p.commodities for mem in p.members]
-    monthly = [(s, c, mem, t) for s in p.scenarios for c, mem in pairs for t in p.months]
+    monthly = [(s, c, mem, t) for s in p.scenarios for c, mem in pairs for t in p.months if tree.owns(s, t)]
+    final = [(s, c, mem) for s in p.scenarios for c, mem in pairs if tree.owns(s, p.horizon)]
     m.New_Capacity = pyo.Var(pairs, domain=pyo.NonNegativeReals, doc="storage built (units)")
     m.Initial_Stock = pyo.Var(pairs, domain=pyo.NonNegativeReals, doc="stock held at the start (units)")
     m.Stock = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock at the end of month t (units)")
@@ -17,12 +20,14 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     m.Fill = pyo.Var(monthly, domain=pyo.NonNegativeReals, doc="stock refilled in month t")
     m.Stock_Above_Initial = pyo.Var(monthly, domain=pyo.NonNegativeReals,
                                      doc="stock above the starting level, which pays extra holding")
+    m.Replenishment = pyo.Var(final, domain=pyo.NonNegativeReals,
+                              doc="stock bought back after the horizon to restore the starting level (units)")
 
     def capacity(c, mem):
         return p.existing_capacity[(c, mem)] + m.New_Capacity[c, mem]
 
     def previous(s, c, mem, t):
-        return m.Initial_Stock[c, mem] if t == 1 else m.Stock[s, c, mem, t - 1]
+        return m.Initial_Stock[c, mem] if t == 1 else m.Stock[tree.owner_of(s, t - 1), c, mem, t - 1]
 
     def stock_balance_rule(m, s, c, mem, t):
         """Stock[t-1] + Fill[t] - Release[t] - Stock[t] = 0 (dual: value of a unit in stock)"""
@@ -38,8 +43,8 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         return m.Release[s, c, mem, t] <= p.release_share[c] * capacity(c, mem)
 
     def end_stock_rule(m, s, c, mem):
-        """Stock[T] >= Initial_Stock: the horizon ends with the stock it started with"""
-        return m.Stock[s, c, mem, p.horizon] >= m.Initial_Stock[c, mem]
+        """Stock[T] + Replenishment >= Initial_Stock: what is still drawn at the horizon is bought back"""
+        return m.Stock[s, c, mem, p.horizon] + m.Replenishment[s, c, mem] >= m.Initial_Stock[c, mem]
 
     def stock_above_initial_rule(m, s, c, mem, t):
         """Stock_Above_Initial[t] >= Stock[t] - Initial_Stock"""
@@ -52,8 +57,7 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         pairs, rule=lambda m, c, mem: m.Initial_Stock[c, mem] - m.New_Capacity[c, mem]
         <= p.existing_capacity[(c, mem)])
     m.Release_Limit_Constraint = pyo.Constraint(monthly, rule=release_limit_rule)
-    m.End_Stock_Constraint = pyo.Constraint(
-        [(s, c, mem) for s in p.scenarios for c, mem in pairs], rule=end_stock_rule)
+    m.End_Stock_Constraint = pyo.Constraint(final, rule=end_stock_rule)
     m.Cover_Floor_Constraint = pyo.Constraint(
         list(p.floor), rule=lambda m, c, mem: m.Initial_Stock[c, mem] >= p.floor[(c, mem)])
 

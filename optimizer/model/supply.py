@@ -1,43 +1,59 @@
-"""Imports by supplier x route x member, supplier export capacity, chokepoint closures."""
+"""Imports by supplier x route x member, supplier export capacity, export bans, chokepoint closures."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import repeat
 
 import numpy as np
 
 import pyomo.environ as pyo
 from pyomo.core.util import quicksum
 
-from ..inputs import GROUP_SEPARATOR, ModelInputs
+from ..inputs import ModelInputs
 from ..keys import Keys
 
 
 def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
-    index = [(s, r, t) for s in p.scenarios for r in p.routes for t in p.months]
+    tree = p.tree
+    # an import is decided in the month it ships (arrival - lead): the owner of that month's node has it
+    index = [(s, r, t) for s in p.scenarios for r, route in p.routes.items() for t in p.months
+             if tree.owns(s, t - route.lead_months)]
     m.Import = pyo.Var(index, domain=pyo.NonNegativeReals,
                        doc="arrivals by route in month t, shipped in t - lead (units/month)")
-    closed = list(p.closed)
+    closed = [key for key in p.closed if key in m.Import]
     for key, upper in zip(closed, import_upper(p, Keys.of(closed)).tolist()):
         m.Import[key].setub(upper)
 
     by_supplier = defaultdict(list)
-    for r, route in p.routes.items():
+    for route in p.routes.values():
         by_supplier[(route.commodity, route.supplier)].append(route)
-    rows = list(p.supply_rows)
+
+    def shipped(s, c, k, d, member=None):
+        """Imports leaving supplier k in month d (for `member` only, if given)."""
+        return [m.Import[s, route.name, d + route.lead_months] for route in by_supplier[(c, k)]
+                if (member is None or route.member == member) and 1 <= d + route.lead_months <= p.horizon]
+
+    rows = [(s, c, k, d) for s in p.scenarios for (c, k), routes in by_supplier.items()
+            for d in range(1 - max(x.lead_months for x in routes), p.horizon + 1) if tree.owns(s, d)]
     row_upper = dict(zip(rows, capacity_row_upper(p, Keys.of(rows)).tolist()))
 
-    def supplier_capacity_rule(m, s, c, k, group, d):
-        """sum_{m in group, r: k->m} Import[s, r, d + L_r] <= capacity[c,k] * availability[s,c,k,group,d]"""
-        members = group.split(GROUP_SEPARATOR)
-        terms = [m.Import[s, route.name, d + route.lead_months] for route in by_supplier[(c, k)]
-                 if route.member in members and 1 <= d + route.lead_months <= p.horizon]
-        if not terms:
-            return pyo.Constraint.Skip
-        return quicksum(terms) <= row_upper[(s, c, k, group, d)]
+    def supplier_capacity_rule(m, s, c, k, d):
+        """sum_{r: k->M} Import[s, r, d + L_r] <= capacity[c, k]"""
+        terms = shipped(s, c, k, d)
+        return quicksum(terms) <= row_upper[(s, c, k, d)] if terms else pyo.Constraint.Skip
 
     m.Supplier_Capacity_Constraint = pyo.Constraint(rows, rule=supplier_capacity_rule)
+
+    bans = [key for key in p.ban_rows if tree.owns(key[0], key[4])]
+    ban_upper = dict(zip(bans, ban_row_upper(p, Keys.of(bans)).tolist()))
+
+    def export_ban_rule(m, s, c, k, member, d):
+        """sum_{r: k->member} Import[s, r, d + L_r] <= (1 - severity) x normal imports (capacity
+        while no ban is active)"""
+        terms = shipped(s, c, k, d, member)
+        return quicksum(terms) <= ban_upper[(s, c, k, member, d)] if terms else pyo.Constraint.Skip
+
+    m.Export_Ban_Constraint = pyo.Constraint(bans, rule=export_ban_rule)
 
 
 # The numbers below are computed for many keys at once: the blocks and optimizer.template (which
@@ -53,12 +69,22 @@ def import_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
 
 
 def capacity_row_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
-    """Supplier_Capacity_Constraint[s, c, k, group, d]'s right-hand side per key: capacity x
-    availability (1 for a row that no ban of scenario s touches: a scenario LP derived from
-    another scenario's may carry such a row, optimizer.decompose)."""
+    """Supplier_Capacity_Constraint[s, c, k, d]'s right-hand side per key: the supplier's export
+    capacity (its share of it when a member plans alone)."""
+    return keys.per_name((1, 2), p.supplier_capacity)
+
+
+def ban_row_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
+    """Export_Ban_Constraint[s, c, k, m, d]'s right-hand side per key: the share of member m's
+    normal imports from k still allowed while a ban is active; the supplier's capacity (the row is
+    then implied by the supplier's row) in the other months, and for a row of a member no ban of
+    scenario s targets (a scenario LP derived from another's may carry such a row, optimizer.template)."""
+    share = np.fromiter(map(p.ban_rows.get, keys.tuples(), [1.0] * len(keys)), dtype=float, count=len(keys))
+    normal = keys.per_name((1, 2, 3), lambda ckm: p.normal_imports.get(ckm, 0.0))
     capacity = keys.per_name((1, 2), p.supplier_capacity)
-    return capacity * np.fromiter(map(p.supply_rows.get, keys.tuples(), repeat(1.0)), dtype=float, count=len(keys))
+    return np.where(share < 1.0, share * normal, capacity)
 
 
 def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, t: int):
-    return quicksum(m.Import[s, r, t] for r in routes_in)
+    """Arrivals in month t of scenario s: each route's import, read from the owner of its shipping month."""
+    return quicksum(m.Import[p.tree.owner_of(s, t - p.routes[r].lead_months), r, t] for r in routes_in)
