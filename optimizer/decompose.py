@@ -43,17 +43,19 @@ _INF = highspy.kHighsInf
 
 @dataclass
 class LeafSpec:
-    """What a leaf's LP is made from and how it links to the master (picklable)."""
+    """What a leaf's LP is made from and how it links to the master (picklable). The leaf's LP is
+    the template's rows of the leaf's own months and the columns they read: its own decisions and
+    the master's columns they use (fixed at the master's values)."""
 
     index: int  # the scenario that owns the leaf (its place in the set)
     name: str
     probability: float  # the leaf's node probability
     inputs: ModelInputs  # its scenario alone
     leaf_from: int  # its first month of own decisions
-    fixed: np.ndarray  # template columns fixed at the master's values
+    rows: np.ndarray  # template rows in the leaf's LP, in order
+    cols: np.ndarray  # template columns in the leaf's LP, in order
+    fixed: np.ndarray  # positions (in cols) of the master's columns, fixed at the master's values
     master_of_fixed: np.ndarray  # the master column of each
-    links: np.ndarray  # indices into `fixed` of the columns its free rows read (the cut's support)
-    free_rows: np.ndarray  # template rows that are not the leaf's (freed)
 
 
 @dataclass
@@ -61,7 +63,6 @@ class LeafLP:
     spec: LeafSpec
     highs: highspy.Highs
     log_path: str
-    solved: bool = False
 
 
 def _evaluate(leaf: LeafLP, x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -72,7 +73,7 @@ def _evaluate(leaf: LeafLP, x: np.ndarray) -> tuple[float, np.ndarray]:
     leaf.highs.run()
     if leaf.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise RuntimeError(f"leaf {spec.name}: {leaf.highs.modelStatusToString(leaf.highs.getModelStatus())}")
-    reduced = np.asarray(leaf.highs.getSolution().col_dual)[spec.fixed[spec.links]]
+    reduced = np.asarray(leaf.highs.getSolution().col_dual)[spec.fixed]
     return leaf.highs.getInfo().objective_function_value, reduced
 
 
@@ -93,18 +94,9 @@ class LeafGroup:
             raise
 
     def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
-        """Every leaf at x. A leaf solved for the first time starts from the optimal basis of the
-        last leaf solved: their LPs differ only in some numbers."""
+        """Every leaf at x, each warm from its own previous basis after the first round."""
         self.last_x = x.copy()
-        out, basis = [], None
-        for leaf in self.leaves:
-            if not leaf.solved and basis is not None:
-                leaf.highs.setBasis(basis)
-            out.append(_evaluate(leaf, x))
-            if not leaf.solved:
-                basis = leaf.highs.getBasis()
-                leaf.solved = True
-        return out
+        return [_evaluate(leaf, x) for leaf in self.leaves]
 
     def finish(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
         """Each leaf's values, duals and solver warnings at the final master point."""
@@ -124,14 +116,17 @@ class LeafGroup:
 
 
 def _leaf_lp(template: ScenarioTemplate, spec: LeafSpec) -> CompiledLP:
-    """The template with the leaf's numbers, costs on its own decisions only (weight 1), the
-    master's rows freed (their columns are all fixed)."""
+    """The template with the leaf's numbers, cut to the leaf's rows and the columns they read;
+    costs on its own decisions only (weight 1), none on the master's columns."""
     def own(name, keys):
         return (decision_months(spec.inputs, name, keys) >= spec.leaf_from).astype(float)
 
-    lp = template.lp_for(spec.inputs, spec.name, own)
+    full = template.lp_for(spec.inputs, spec.name, own)
+    cols, rows = spec.cols, spec.rows
+    lp = CompiledLP([], [], full.col_cost[cols], full.col_lower[cols], full.col_upper[cols],
+                    full.row_lower[rows], full.row_upper[rows], full.matrix[:, cols].tocsr()[rows].tocsc(),
+                    full.offset)
     lp.col_cost[spec.fixed] = 0.0  # the first stage's and the master's costs are the master's
-    lp.row_lower[spec.free_rows], lp.row_upper[spec.free_rows] = -_INF, _INF
     return lp
 
 
@@ -208,7 +203,6 @@ class _Parts:
     made: Assembly
     master_cols: np.ndarray  # LP columns of the master, in LP order
     master_rows: np.ndarray
-    leaf_cols: np.ndarray  # LP column of each (leaf, template column) it owns, MISSING elsewhere
     specs: list[LeafSpec]
 
 
@@ -227,22 +221,26 @@ def _split(p: ModelInputs) -> _Parts:
     position = np.full(n_cols, MISSING)
     position[master_cols] = np.arange(len(master_cols))
     template = made.template
-    scenario_cols, first_cols = np.flatnonzero(~cols.first), np.flatnonzero(cols.first)
-    scenario_rows = np.flatnonzero(~rows.first)
+    scenario_cols, scenario_rows = np.flatnonzero(~cols.first), np.flatnonzero(~rows.first)
+    first_cols = np.flatnonzero(cols.first)
     by_row = template.compiled.matrix.tocsr()
     subs = split_by_scenario(p)
     specs = []
     for k in np.flatnonzero(tree.leaf_from >= 0).tolist():
-        fixed_scenario = scenario_cols[~leaf_col[k]]
-        fixed = np.concatenate([first_cols, fixed_scenario])
-        master_of = np.concatenate([position[cols.rank[first_cols]], position[made.newcol[k, ~leaf_col[k]]]])
         own_rows = scenario_rows[leaf_row[k]]
         read = np.zeros(by_row.shape[1], dtype=bool)
         read[by_row[own_rows].indices] = True
-        free_rows = scenario_rows[~leaf_row[k]]
+        own = np.zeros(by_row.shape[1], dtype=bool)
+        own[scenario_cols[leaf_col[k]]] = True
+        leaf_cols = np.flatnonzero(read | own)
+        fixed = np.flatnonzero(~own[leaf_cols])
+        # the master column of each fixed template column: first stage by rank, else its owner's
+        first = cols.first[leaf_cols[fixed]]
+        lp_col = np.where(first, cols.rank[leaf_cols[fixed]],
+                          made.newcol[k, np.where(first, 0, cols.rank[leaf_cols[fixed]])])
         specs.append(LeafSpec(k, p.scenarios[k], float(tree.node_probability[-1, k]), subs[k],
-                              int(tree.leaf_from[k]), fixed, master_of, np.flatnonzero(read[fixed]), free_rows))
-    return _Parts(made, master_cols, master_rows, np.where(leaf_col, made.newcol, MISSING), specs)
+                              int(tree.leaf_from[k]), own_rows, leaf_cols, fixed, position[lp_col]))
+    return _Parts(made, master_cols, master_rows, specs)
 
 
 class _Master:
@@ -264,7 +262,7 @@ class _Master:
         master.pass_to(self.highs)
         self.highs.addVars(self.L, np.zeros(self.L), np.full(self.L, _INF))
         self.highs.changeColsCost(self.L, np.arange(self.n, self.n + self.L, dtype=np.int32), self.probability)
-        self.supports = [spec.master_of_fixed[spec.links].astype(np.int32) for spec in parts.specs]
+        self.supports = [spec.master_of_fixed.astype(np.int32) for spec in parts.specs]
 
     def add_cut(self, leaf: int, value: float, gradient: np.ndarray, x: np.ndarray, first: bool) -> None:
         """phi_l - g.x >= F_l(x_k) - base_l - g.x_k, over the leaf's links"""
@@ -397,17 +395,11 @@ def _laid_out(parts: _Parts, order: list[LeafSpec], x: np.ndarray, master_duals:
     values, duals = np.zeros(n_cols), np.zeros(n_rows)
     values[parts.master_cols] = x
     duals[parts.master_rows] = master_duals[: len(parts.master_rows)]
-    scenario_cols, scenario_rows = np.flatnonzero(~made.cols.first), np.flatnonzero(~made.rows.first)
     warnings = set()
     for spec, (leaf_values, leaf_duals, leaf_warnings) in zip(order, results):
-        own = parts.leaf_cols[spec.index]
-        mine = own != MISSING
-        values[own[mine]] = leaf_values[scenario_cols[mine]]
-        leaf_rows = made.new_row[spec.index]
-        rows_mine = np.ones(len(scenario_rows), dtype=bool)
-        rows_mine[made.rows.rank[spec.free_rows]] = False
-        rows_mine &= leaf_rows != MISSING
-        duals[leaf_rows[rows_mine]] = spec.probability * leaf_duals[scenario_rows[rows_mine]]
+        own = np.setdiff1d(np.arange(len(spec.cols)), spec.fixed)
+        values[made.newcol[spec.index, made.cols.rank[spec.cols[own]]]] = leaf_values[own]
+        duals[made.new_row[spec.index, made.rows.rank[spec.rows]]] = spec.probability * leaf_duals
         warnings.update(leaf_warnings)
     return values, duals, sorted(warnings)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, repeat
 
 import numpy as np
@@ -224,6 +224,8 @@ def _column(values: np.ndarray):
 class LPLayout:
     columns: dict[str, Family]
     rows: dict[str, Family]
+    # expanded(): made once per tree's nodes (a held LP's tables are read after every re-solve)
+    views: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, model: pyo.ConcreteModel, compiled: CompiledLP) -> "LPLayout":
@@ -261,6 +263,10 @@ def expanded(layout: LPLayout, p) -> LPLayout:
     in). Values and duals taken through it are per scenario, as the result tables show them."""
     from .model.timing import decision_months, in_tree  # (the model imports this module)
 
+    view = (p.tree.scenarios, p.tree.owner.tobytes())
+    if view in layout.views:
+        return layout.views[view]
+
     def expand(name: str, family: Family) -> Family:
         if not in_tree(name) or not len(family):
             return family
@@ -284,8 +290,9 @@ def expanded(layout: LPLayout, p) -> LPLayout:
 
         return Family(keys_of, family.positions[index], columns=columns)
 
-    return LPLayout({name: expand(name, f) for name, f in layout.columns.items()},
-                    {name: expand(name, f) for name, f in layout.rows.items()})
+    layout.views[view] = LPLayout({name: expand(name, f) for name, f in layout.columns.items()},
+                                  {name: expand(name, f) for name, f in layout.rows.items()})
+    return layout.views[view]
 
 
 def _tail_order(keys: Keys) -> np.ndarray:

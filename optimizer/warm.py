@@ -63,13 +63,14 @@ class WarmSolver:
     """One coalition's LP kept in HiGHS between solves (joint mode by default).
 
     last_path says how the latest solve went: "cold" (new LP), "warm" (whole model rebuilt, its
-    changes sent), "warm-slice" (only the changed slices rebuilt and sent) or "warm-numbers"
-    (only scenario events changed, risk-neutral objective: their numbers written into the held LP,
-    no Pyomo build)."""
+    changes sent), "warm-slice" (only the changed slices rebuilt and sent), "warm-numbers"
+    (only numbers changed: written into the held LP, no Pyomo build) or "unchanged" (the same
+    inputs as the latest solve: its solution is returned, HiGHS not run)."""
 
     def __init__(self, options: RunOptions = RunOptions(), members: list[str] | None = None, label: str = "joint"):
         self.options, self.members, self.label = options, members, label
         self._held: _Held | None = None
+        self._solution: Solution | None = None  # of the latest solve, while its inputs stand
         self.last_path = "none"
         self._build_seconds = 0.0  # of the latest prepare()
         # what the latest warm solve sent to HiGHS: columns whose bounds or cost changed, rows
@@ -78,7 +79,7 @@ class WarmSolver:
 
     @property
     def last_was_warm(self) -> bool:
-        return self.last_path.startswith("warm")
+        return self.last_path.startswith("warm") or self.last_path == "unchanged"
 
     def solve(self, case: Case, scenario_set: ScenarioSet, options: RunOptions | None = None,
               capacity_share: dict | None = None) -> Solution:
@@ -94,6 +95,13 @@ class WarmSolver:
         members = list(self.members or case.members)
         fingerprint = case.fingerprint()
         self.last_changes = dict.fromkeys(self.last_changes, 0)
+        held = self._held
+        if held is not None and self._solution is not None and held.fingerprint == fingerprint \
+                and held.options == options and held.scenarios == scenario_set.scenarios \
+                and held.capacity_share == capacity_share and list(held.inputs.members) == members:
+            self.last_path, self._build_seconds = "unchanged", time.perf_counter() - started
+            return  # the same inputs: the held solution stands (e.g. the calm reference after a scenario edit)
+        self._solution = None
         with PauseGC():  # inputs and numbers are many small objects that stay: collections only cost
             inputs, edited = self._inputs(case, scenario_set, options, members, fingerprint, capacity_share)
             if edited is not None and not inputs.cvar_weight and inputs.tree.same_partition(self._held.inputs.tree) \
@@ -117,7 +125,10 @@ class WarmSolver:
 
     def run(self) -> SolveOutcome:
         """HiGHS's run on the LP prepare() left, from its last basis; safe to call from a thread
-        of its own (highspy releases the GIL while HiGHS runs)."""
+        of its own (highspy releases the GIL while HiGHS runs). Nothing to run if prepare() found
+        the inputs unchanged."""
+        if self.last_path == "unchanged":
+            return self._solution.outcome
         outcome = run_compiled(self._held.highs, self._held.log_path)
         if self.last_path == "cold" and outcome.optimal:
             # HiGHS solved the presolved LP; one more run on the unchanged LP sets its simplex up
@@ -129,9 +140,12 @@ class WarmSolver:
 
     def finish(self, outcome: SolveOutcome) -> Solution:
         """The solution of run()'s outcome: its tables read through the held LP's layout."""
+        if self.last_path == "unchanged":
+            return self._solution
         held = self._held
-        return solution_from(held.layout, held.inputs, outcome, self.label, list(held.inputs.members),
-                             self._build_seconds)
+        self._solution = solution_from(held.layout, held.inputs, outcome, self.label, list(held.inputs.members),
+                                       self._build_seconds)
+        return self._solution
 
     def _inputs(self, case: Case, scenario_set: ScenarioSet, options: RunOptions, members: list[str],
                 fingerprint: str, capacity_share: dict | None) -> tuple[ModelInputs, ModelInputs | None]:
@@ -262,7 +276,7 @@ class WarmSolver:
     def close(self) -> None:
         if self._held is not None:
             os.unlink(self._held.log_path)
-            self._held = None
+            self._held, self._solution = None, None
 
     def __del__(self):
         self.close()
@@ -332,9 +346,11 @@ class WarmRunner:
     def __init__(self):
         self._solvers: dict[str, WarmSolver] = {}
         self.last_seconds: dict[str, float] = {}  # the latest solve: prepare, HiGHS (wall), tables
+        # (a run of mode both solves its LPs and then its calm reference's: the steps add up)
 
     def solve(self, case: Case, scenario_set: ScenarioSet, mode: str = "joint", options: RunOptions = RunOptions(),
               on_progress: Callable[[str], None] | None = None) -> RunResult:
+        self.last_seconds = dict.fromkeys(("prepare", "highs_runs", "tables"), 0.0)
         return run_coalitions(case, scenario_set, mode, options, on_progress, self._solve_all)
 
     def _solve_all(self, case: Case, scenario_set: ScenarioSet, runs: list[Coalition],
@@ -352,8 +368,9 @@ class WarmRunner:
         outcomes = _run_together(solvers)
         ran = time.perf_counter()
         solutions = [solver.finish(outcome) for solver, outcome in zip(solvers, outcomes)]
-        self.last_seconds = {"prepare": prepared - started, "highs_runs": ran - prepared,
-                             "tables": time.perf_counter() - ran}
+        for step, seconds in (("prepare", prepared - started), ("highs_runs", ran - prepared),
+                              ("tables", time.perf_counter() - ran)):  # added up over the run's groups of LPs
+            self.last_seconds[step] += seconds
         return solutions
 
     @property

@@ -68,7 +68,8 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
     edits of every kind: each LP's optimum equals a cold solve_case of the edited inputs to 1e-9,
     and the cheap path is taken wherever the LP's structure is unchanged: numbers written into the
     held LP for scenario edits and for data that feeds only numbers and costs, a Pyomo slice for a
-    matrix coefficient."""
+    matrix coefficient, and the held solution when nothing changed (as the calm reference's LPs
+    after a scenario edit)."""
     from optimizer.edits import CellEdit, apply_edits
     from optimizer.scenarios import ChokepointClosure, ExportBan, load_scenario_set
     from optimizer.warm import WarmRunner
@@ -108,7 +109,7 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
         ("ban on a supplier and member banned nowhere", case, _with_event(base, 2, japan_only), RunOptions(),
          "cold"),
         ("back to the base set", case, base, RunOptions(), "cold"),
-        ("nothing changed", case, base, RunOptions(), "warm-numbers"),
+        ("nothing changed", case, base, RunOptions(), "unchanged"),
         ("floors on", case, base, RunOptions(cover_floors=True), "cold"),
     ]
     runner = WarmRunner()
@@ -116,6 +117,8 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
         warm = runner.solve(edited_case, scenario_set, "both", options)
         cold = solve_case(edited_case, scenario_set, "both", options)
         assert runner.last_paths["joint"] == path, label
+        if label == "ban added to one scenario":
+            assert runner.last_paths["joint (no disruption)"] == "unchanged"
         for w, c in zip(warm.solutions, cold.solutions):
             assert w.optimal and c.optimal, label
             assert w.objective_musd == pytest.approx(c.objective_musd, rel=1e-9), (label, w.label)
