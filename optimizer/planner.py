@@ -21,7 +21,7 @@ import yaml
 from .case import Case, case_from_tables
 from .errors import InputError, Problem
 from .inputs import RunOptions
-from .report import stockpile_headline
+from .report import member_shortfall, stockpile_headline
 from .run import RunResult, Solution, inputs_key
 from .scenarios import ScenarioSet, scenario_set_from_dict
 from .schema import TABLES, TABLES_BY_NAME, Column
@@ -171,14 +171,16 @@ def tables_from_files(files: list[tuple[str, bytes]]) -> dict[str, pd.DataFrame]
 
 # ---------------------------------------------------------------------------- scenario drafts
 
+_TIMING = ("start_month", "duration_months", "warning_months", "announced_month")
 EVENT_FIELDS = {
-    "export_ban": ("commodity", "supplier", "members", "start_month", "duration_months", "severity"),
-    "chokepoint_closure": ("chokepoint", "start_month", "duration_months"),
-    "demand_shock": ("commodity", "members", "start_month", "duration_months", "change"),
-    "price_shock": ("commodity", "suppliers", "start_month", "duration_months", "multiplier"),
+    "export_ban": ("commodity", "supplier", "members", *_TIMING, "severity"),
+    "chokepoint_closure": ("chokepoint", *_TIMING),
+    "demand_shock": ("commodity", "members", *_TIMING, "change"),
+    "price_shock": ("commodity", "suppliers", *_TIMING, "multiplier"),
 }
 EVENT_COLUMNS = ("scenario", "type", "commodity", "supplier", "members", "chokepoint", "start_month",
-                 "duration_months", "severity", "change", "multiplier", "suppliers")
+                 "duration_months", "warning_months", "announced_month", "severity", "change", "multiplier",
+                 "suppliers")
 _LIST_FIELDS = ("members", "suppliers")  # 'KR;JP' in a table cell, a list in the YAML shape
 _INT_FIELDS = ("start_month", "duration_months")
 
@@ -202,7 +204,8 @@ class ScenarioDraft:
                        events=typed_events(self.events if events is None else events))
 
 
-_NUMBER_COLUMNS = ("start_month", "duration_months", "severity", "change", "multiplier")
+_NUMBER_COLUMNS = ("start_month", "duration_months", "warning_months", "announced_month", "severity", "change",
+                   "multiplier")
 
 
 def typed_events(df: pd.DataFrame) -> pd.DataFrame:
@@ -486,15 +489,27 @@ def sankey_links(solution: Solution, scenario: str, commodity: str) -> pd.DataFr
 
 
 def result_tables(result: RunResult) -> dict[str, pd.DataFrame]:
-    """Every table of an optimal run to download: headline first, then the solver's tables."""
+    """Every table of an optimal run to download: headline and shortfall per member first, then
+    the solver's tables and the scenario tree."""
     tables = {}
     for sol in result.solutions:
         if sol.optimal:
             tables[f"headline {sol.label}"] = headline(sol)
+            tables[f"shortfall by member {sol.label}"] = member_shortfall(sol)
     names = dict.fromkeys(n for sol in result.solutions if sol.optimal for n in sol.tables)
     for name in names:  # every table the solver gives, new ones included
         tables[name] = result.table(name)
+    tables["scenario_tree"] = result.tree()
     return tables
+
+
+def cooperation_value(result: RunResult) -> dict[str, float] | None:
+    """The crisis value of cooperation first, calm pooling and the whole value beside it (M USD);
+    None unless both sides were solved to optimality."""
+    if result.value_of_cooperation_musd is None or result.crisis_value_musd is None:
+        return None
+    return {"crisis": result.crisis_value_musd, "calm": result.calm_pooling_musd,
+            "total": result.value_of_cooperation_musd}
 
 
 def to_excel(tables: dict[str, pd.DataFrame]) -> bytes:

@@ -112,8 +112,8 @@ def render_text(result: RunResult) -> str:
                      f"({sol.outcome.solver}, {sol.outcome.seconds:.2f} s)")
         items = ", ".join(f"{k} {v:,.1f}" for k, v in cost_breakdown(sol).items())
         lines.append(f"   expected cost by item (M USD): {items}")
-        if sol.sharing_charge_musd > 1e-9:
-            lines.append(f"   (sharing is the charge on unequal shortfalls, not money: objective "
+        if sol.sharing_charge_musd >= 0.05:
+            lines.append(f"   (holding_split and sharing are the joint-plan rules' charges, not money: objective "
                          f"{sol.objective_musd:,.1f} M USD)")
         lines.append("   stock to hold at the start (model units; days of demand):")
         lines.append(indent_block(stockpile_headline(sol).to_string(
@@ -121,10 +121,19 @@ def render_text(result: RunResult) -> str:
         lines.append("   cost and shortfall (% of demand over the horizon) per scenario:")
         lines.append(indent_block(scenario_headline(sol).to_string(
             index=False, float_format=lambda v: f"{v:,.2f}")))
-        lines.append("   shortfall per member (% of its own demand over the horizon):")
-        lines.append(indent_block(member_shortfall(sol).to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
+        lines += shortfall_lines(sol)
     lines += cooperation_lines(result)
     return "\n".join(lines)
+
+
+def shortfall_lines(solution: Solution) -> list[str]:
+    """Shortfall per member in the scenarios that have any (all of them are in --json)."""
+    table = member_shortfall(solution)
+    short = table[(table[solution.inputs.commodities] > 0.005).any(axis=1)]
+    if short.empty:
+        return ["   shortfall per member: none in any scenario"]
+    lines = ["   shortfall per member (% of its own demand over the horizon; scenarios with any):"]
+    return lines + [indent_block(short.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))]
 
 
 def cooperation_lines(result: RunResult) -> list[str]:

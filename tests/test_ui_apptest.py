@@ -86,8 +86,12 @@ def test_solve_then_every_page_renders_with_results():
     load_shipped(at, "gallium_germanium_ban")
     solve(at, "both")
     assert [s.state for s in at.status] == ["complete"]
-    metrics = {m.label: m.value for m in at.metric}
-    assert float(metrics["Value of cooperation (M USD)"].replace(",", "")) > 0
+    metrics = {m.label: musd(m.value) for m in at.metric}
+    # the crisis value leads, calm pooling beside it (Japan and Korea buy together in calm months)
+    assert list(metrics)[2:4] == ["Crisis value of cooperation (M USD)", "Calm pooling (M USD)"]
+    assert metrics["Calm pooling (M USD)"] > 0
+    assert metrics["Expected cost, each alone (M USD)"] - metrics["Expected cost, joint (M USD)"] == pytest.approx(
+        metrics["Crisis value of cooperation (M USD)"] + metrics["Calm pooling (M USD)"], abs=0.15)
     for page in PAGES:
         goto(at, page)
     goto(at, "views/results.py")
@@ -200,15 +204,19 @@ def test_cooperation_shows_the_value_and_a_shapley_split_that_adds_up_to_the_coa
     at = compute_cooperation(start(), "rare_earth_japan_2010", 6, keep_weights=[0, 4])
     assert [s.state for s in at.status] == ["complete"]
     metrics = {m.label: musd(m.value) for m in at.metric}
-    coalition, alone = metrics["Coalition cost (M USD)"], metrics["Members alone (M USD)"]
-    assert metrics["Value of cooperation (M USD)"] > 0
-    assert metrics["Value of cooperation (M USD)"] == pytest.approx(alone - coalition, abs=0.11)
+    coalition = metrics["Coalition cost (M USD)"]
+    total = metrics["Value of cooperation in all (M USD)"]
+    # Japan's 2010 cut: together Korea's pooled supply and transfers spare Japan's stock
+    assert metrics["Crisis value of cooperation (M USD)"] > 0
+    assert total == pytest.approx(metrics["Crisis value of cooperation (M USD)"] + metrics["Calm pooling (M USD)"],
+                                  abs=0.11)
     shares = table_with(at, "total_pays_musd").set_index("rule")
+    alone = shares.loc["cost alone", "total_pays_musd"]
+    assert total == pytest.approx(alone - coalition, abs=0.11)
     shapley = shares.loc["Shapley value"]
     shapley_sum = shapley["KR_pays_musd"] + shapley["JP_pays_musd"]
     assert shapley_sum == pytest.approx(coalition, abs=0.051)  # the metric shows 1 decimal
     assert shapley["total_pays_musd"] == pytest.approx(shapley_sum, rel=1e-9)
-    assert shares.loc["cost alone", "total_pays_musd"] == pytest.approx(alone, abs=0.051)
     assert shapley["KR_saves_musd"] > 0 and shapley["JP_saves_musd"] > 0
     assert any("The Shapley split is in the core" in s.value for s in at.success)
     assert list(table_with(at, "cvar_musd")["weight"]) == [0.0, 1.0]
@@ -219,7 +227,7 @@ def test_cooperation_shows_the_value_and_a_shapley_split_that_adds_up_to_the_coa
     started = time.perf_counter()
     goto(at, "views/cooperation.py")  # back: shown from the cache, without pressing Compute
     assert time.perf_counter() - started < 5 and not at.status
-    assert musd(at.metric[0].value) == coalition and len(at.session_state["coop_reports"]) == 1
+    assert musd(at.metric[2].value) == coalition and len(at.session_state["coop_reports"]) == 1
 
 
 def test_cooperation_that_is_not_optimal_says_why_and_shows_no_numbers():

@@ -45,10 +45,14 @@ def _add(draft, scenario: str, probability: float | None, key: str, label: str, 
 
 
 def _months(prefix: str, duration: int) -> dict:
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     start = left.number_input("Start month (1 = first month)", 1, 600, 1, key=f"{prefix}_start")
-    length = right.number_input("Duration (months)", 1, 600, duration, key=f"{prefix}_duration")
-    return {"start_month": int(start), "duration_months": int(length)}
+    length = middle.number_input("Duration (months)", 1, 600, duration, key=f"{prefix}_duration")
+    warning = right.number_input("Warning (months before the start)", 0, 599, 0, key=f"{prefix}_warning",
+                                 help="0: a surprise, known only when it starts. Up to start month - 1: the "
+                                      "plan may prepare from the announcement on, in this scenario only.")
+    timing = {"start_month": int(start), "duration_months": int(length)}
+    return timing | ({"warning_months": int(warning)} if warning else {})
 
 
 def _members(case: Case, prefix: str, label: str) -> dict:
@@ -65,8 +69,8 @@ def _export_ban(case: Case) -> dict:
     event = {"type": "export_ban", "commodity": commodity, "supplier": supplier}
     event |= _members(case, "ban", "Targeted members (all if none)")
     event |= _months("ban", 12)
-    event["severity"] = st.slider("Severity: share of the supplier's exports withheld", 0.05, 1.0, 1.0, 0.05,
-                                  key="ban_severity")
+    event["severity"] = st.slider("Severity: share of the supplier's normal exports to the targeted members "
+                                  "withheld", 0.05, 1.0, 1.0, 0.05, key="ban_severity")
     return event
 
 

@@ -40,7 +40,7 @@ def init() -> None:
     if "draft" not in ss:
         load_shipped(DEFAULT_SCENARIO_SET)
     ss.setdefault("options", {"mode": "both", "horizon": ss["draft"].horizon_months or 24,
-                              "floors": False, "time_limit": 0.0})
+                              "floors": False, "time_limit": 0.0, "sharing": "proportional"})
     ss.setdefault("results", OrderedDict())
     ss.setdefault("shown_key", None)
     ss.setdefault("coop_options", {"level": 0.95, "weights": DEFAULT_RISK_WEIGHTS})
@@ -136,7 +136,7 @@ def run_options() -> RunOptions:
     """Horizon, floors and time limit: shared by the Solve and Cooperation pages."""
     o = options()
     return RunOptions(horizon_months=int(o["horizon"]), cover_floors=bool(o["floors"]),
-                      time_limit_s=float(o["time_limit"]) or None)
+                      time_limit_s=float(o["time_limit"]) or None, sharing=o.get("sharing", "proportional"))
 
 
 def inputs() -> Inputs:

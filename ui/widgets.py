@@ -104,12 +104,18 @@ def not_optimal_notice(result) -> bool:
 
 
 def cost_metrics(result) -> None:
-    """Expected cost joint, each member alone, and the value of cooperation (M USD), as available."""
-    cols = st.columns(3)
-    if result.joint is not None:
-        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.objective_musd:,.1f}")
+    """Expected money cost joint and each member alone, and the crisis value of cooperation with
+    calm pooling beside it (M USD), as available."""
+    cols = st.columns(4)
+    if result.joint is not None and result.joint.optimal:
+        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.money_cost_musd:,.1f}")
     if result.independent_cost_musd is not None:
         cols[1].metric("Expected cost, each alone (M USD)", f"{result.independent_cost_musd:,.1f}")
-    if result.value_of_cooperation_musd is not None:
-        cols[2].metric("Value of cooperation (M USD)", f"{result.value_of_cooperation_musd:,.1f}",
-                       help="cost(independent) - cost(joint): what cooperating saves the two together")
+    value = planner.cooperation_value(result)
+    if value is not None:
+        cols[2].metric("Crisis value of cooperation (M USD)", f"{value['crisis']:,.1f}",
+                       help="What joint stock, crisis transfers and pooling save in the disruption scenarios, "
+                            "weighted by probability: the value of cooperation beyond calm pooling.")
+        cols[3].metric("Calm pooling (M USD)", f"{value['calm']:,.1f}",
+                       help="What buying together saves with no disruption at all (pooled supplier capacity, "
+                            f"each cargo to the nearer buyer). Value of cooperation in all: {value['total']:,.1f}.")

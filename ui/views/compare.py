@@ -33,7 +33,7 @@ def joint_vs_independent() -> None:
     names = list(both)
     index = names.index(next((n for n, k in both.items() if k == shown_key), names[-1]))
     result = results[both[st.selectbox("Plan solved in mode both", names, index=index, key="cmp_both")]]
-    st.metric("Value of cooperation (M USD)", f"{result.value_of_cooperation_musd:,.1f}")
+    widgets.cost_metrics(result)
     diff_tables(planner.joint_vs_independent(result), "cmp_ji")
 
 

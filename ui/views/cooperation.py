@@ -84,16 +84,18 @@ def headline(report) -> None:
     s = coop_summary(report)
     st.markdown(f"**{s['scenario_set']}**, members {', '.join(s['members'])}, horizon {s['horizon_months']} "
                 f"months, days-of-cover floors {'on' if report.options.cover_floors else 'off'}.")
-    cols = st.columns(3)
-    cols[0].metric("Coalition cost (M USD)", money(s["coalition_cost_musd"]),
-                   help="Expected cost of one plan for all members together, with crisis transfers.")
-    cols[1].metric("Members alone (M USD)", money(s["members_alone_musd"]),
-                   help="Sum of each member's expected cost when it plans alone with its share of "
-                        "supplier capacity.")
+    cols = st.columns(4)
+    cols[0].metric("Crisis value of cooperation (M USD)", money(s["crisis_value_of_cooperation_musd"]),
+                   help="What joint stock, crisis transfers and pooling save in the disruption scenarios, "
+                        "weighted by probability: the value of cooperation beyond calm pooling.")
+    cols[1].metric("Calm pooling (M USD)", money(s["calm_pooling_musd"]),
+                   help="What buying together saves with no disruption at all.")
+    cols[2].metric("Coalition cost (M USD)", money(s["coalition_cost_musd"]),
+                   help="Expected money cost of one plan for all members together, with crisis transfers.")
     share = s["value_of_cooperation_musd"] / s["members_alone_musd"] if s["members_alone_musd"] else 0.0
-    cols[2].metric("Value of cooperation (M USD)", money(s["value_of_cooperation_musd"]),
+    cols[3].metric("Value of cooperation in all (M USD)", money(s["value_of_cooperation_musd"]),
                    delta=f"{share:.2%} of the cost alone", delta_color="off", delta_arrow="off",
-                   help="Members alone - coalition cost: what cooperating saves all members together.")
+                   help="Members alone - coalition cost: calm pooling and crisis value together.")
 
 
 def who_pays(report) -> None:

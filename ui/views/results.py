@@ -3,7 +3,7 @@
 import streamlit as st
 
 from optimizer import planner
-from optimizer.report import cost_breakdown, scenario_headline
+from optimizer.report import cost_breakdown, member_shortfall, scenario_headline
 from ui import charts, state, widgets
 
 HEADLINE_COLUMNS = {
@@ -27,7 +27,7 @@ if result is None:
     st.stop()
 st.markdown(f"**{result.scenario_set.name}**: {result.scenario_set.title}  \n"
             f"mode {result.mode}, horizon {result.options.horizon_months} months, days-of-cover floors "
-            f"{'on' if result.options.cover_floors else 'off'}")
+            f"{'on' if result.options.cover_floors else 'off'}, shortfalls shared {result.options.sharing}")
 if key != state.inputs().key:
     st.warning("The inputs have changed since this plan was solved; solve again to see their plan.")
 if widgets.not_optimal_notice(result):
@@ -76,6 +76,8 @@ def charts_tabs(solution) -> None:
         st.plotly_chart(charts.cost_items(cost_breakdown(solution), f"Expected cost by item: {solution.label}"),
                         key="chart_costs")
         widgets.table_with_downloads(scenario_headline(solution), "scenario_costs_shortfalls", "dl_scen")
+        st.markdown("Shortfall per member, % of its own demand over the horizon:")
+        widgets.table_with_downloads(member_shortfall(solution), "shortfall_by_member", "dl_member_short")
 
 
 def downloads() -> None:

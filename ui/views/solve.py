@@ -5,11 +5,15 @@ import time
 import streamlit as st
 
 from optimizer import MODES, planner
+from optimizer.inputs import SHARING_RULES
 from ui import state, widgets
 
 MODE_HELP = ("joint: one plan for both members, with crisis transfers. independent: each member "
-             "alone, shared supplier capacity split by baseline imports. both: the two, and the "
-             "value of cooperation = cost(independent) - cost(joint).")
+             "alone, shared supplier capacity split by baseline imports. both: the two, the same with "
+             "no disruption (the calm reference), and the crisis value of cooperation.")
+SHARING_HELP = ("proportional: each member bears the same share of its normal demand in an unavoidable "
+                "shortfall, wherever pooled supply or transfers can even it out (the IEA principle). "
+                "cost-min: cost alone decides who is short.")
 
 st.title("Solve")
 draft = state.draft()
@@ -27,9 +31,12 @@ def options_panel() -> None:
                                "(KOMIR 100 days, JOGMEC 60 days, KOGAS 9 days). Off: the economic "
                                "optimum, shown against the targets.")
     with st.expander("Advanced"):
+        sharing = st.radio("Sharing a shortfall in the joint plan", SHARING_RULES,
+                           index=SHARING_RULES.index(o.get("sharing", "proportional")), horizontal=True,
+                           key="opt_sharing", help=SHARING_HELP)
         limit = st.number_input("HiGHS time limit per LP (seconds, 0 = none)", 0.0, 3600.0,
                                 float(o["time_limit"]), key="opt_time_limit")
-    state.set_options(mode=mode, horizon=int(horizon), floors=floors, time_limit=limit)
+    state.set_options(mode=mode, horizon=int(horizon), floors=floors, time_limit=limit, sharing=sharing)
 
 
 def run(current: state.Inputs) -> None:
