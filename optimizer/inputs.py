@@ -96,6 +96,8 @@ class ModelInputs:
     # of scenario s on (c, k) targets and every departure month (1.0 while no ban is active)
     ban_rows: dict[tuple[str, str, str, str, int], float]
     normal_imports: dict[tuple[str, str, str], float]  # (c, k, m) -> units per month, baseline
+    domestic_capacity: dict[tuple[str, str], float]  # (c, m) -> units per month of domestic output/recycling
+    domestic_cost: dict[tuple[str, str], float]  # (c, m) -> k$ per unit
     demand: ScenarioTable  # (s, c, m, t) -> units per month; levels (commodities, members, months)
     demand_per_year: dict[tuple[str, str], float]  # (c, m) -> units per year, no shocks
     existing_capacity: dict[tuple[str, str], float]
@@ -105,6 +107,7 @@ class ModelInputs:
     holding_cost: dict[str, float]  # k$ per unit-month
     capacity_cost: dict[str, float]  # k$ per unit of new capacity over the horizon
     release_share: dict[str, float]
+    release_lead: dict[str, int]  # months from a release decision to the market
     handling_cost: dict[str, float]  # k$ per unit put into or taken out of stock
     restraint_share: dict[str, float]
     restraint_cost: dict[str, float]
@@ -122,18 +125,26 @@ class ModelInputs:
         return len(self.months)
 
 
+def imports_per_year(case: Case) -> dict[tuple[str, str], float]:
+    """(m, c) -> tonnes a year member m imports of c normally: its demand less its domestic output."""
+    domestic = case.table("domestic_supply").set_index(["member", "commodity"])["supply_t_per_year"]
+    return {(m, c): max(0.0, float(d) - float(domestic.get((m, c), 0.0)))
+            for m, c, d in case.table("demand")[["member", "commodity", "demand_t_per_year"]].itertuples(index=False)}
+
+
 def capacity_split(case: Case) -> dict[tuple[str, str, str], float]:
     """Each member's share (c, k, m) of a supplier's capacity in independent mode.
 
-    Shares follow the members' baseline imports from that supplier (import_share x demand); a
+    Shares follow the members' baseline imports from that supplier (import_share x imports); a
     supplier none of them buys from today is split by the members' demand for the commodity,
     and equally when that is zero too.
     """
     demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
+    imports = imports_per_year(case)
     shares = case.table("import_shares").set_index(["member", "commodity", "supplier"])["import_share"]
     split = {}
     for c, k in case.table("suppliers")[["commodity", "supplier"]].itertuples(index=False):
-        volume = {m: shares.get((m, c, k), 0.0) * demand.get((m, c), 0.0) for m in case.members}
+        volume = {m: shares.get((m, c, k), 0.0) * imports.get((m, c), 0.0) for m in case.members}
         if sum(volume.values()) <= 0:
             volume = {m: demand.get((m, c), 0.0) for m in case.members}
         if sum(volume.values()) <= 0:
@@ -174,6 +185,7 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
         supplier_price=supplier_price,
         import_price=_empty_table(), closed=set(), ban_rows={},
         normal_imports=_normal_imports(case, members, unit),
+        **_domestic(case, members, unit),
         demand=_empty_table(), demand_per_year={},
         **_stock_parameters(case, members, unit, window, options.cover_floors),
         **_demand_response(case, unit),
@@ -276,8 +288,8 @@ def _as_python_floats(inputs: ModelInputs) -> None:
     """numpy scalars (from pandas) times a Pyomo variable take numpy's slow ufunc path; plain
     floats build the LP several times faster. (The scenario-keyed parameters are computed by
     with_scenarios from values already converted here.)"""
-    for name in _KEYED_BY_COMMODITY:
-        setattr(inputs, name, {k: float(v) for k, v in getattr(inputs, name).items()})
+    for name in _KEYED_BY_COMMODITY:  # (months stay whole numbers)
+        setattr(inputs, name, {k: v if isinstance(v, int) else float(v) for k, v in getattr(inputs, name).items()})
     inputs.routes = {r: replace(x, freight=float(x.freight)) for r, x in inputs.routes.items()}
     inputs.transfers = [replace(x, max_per_month=float(x.max_per_month), cost=float(x.cost)) for x in inputs.transfers]
     inputs.swaps = [replace(x, max_per_month=float(x.max_per_month), fee=float(x.fee)) for x in inputs.swaps]
@@ -308,12 +320,23 @@ def _supplier_capacity(case: Case, unit: dict[str, float],
 
 
 def _normal_imports(case: Case, members: list[str], unit: dict[str, float]) -> dict[tuple[str, str, str], float]:
-    """(c, k, m) -> member m's baseline imports of c from supplier k (import share x demand), units
-    per month: what an export ban withholds a share of."""
-    demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
-    return {(c, k, m): share * demand[(m, c)] / 12.0 / unit[c]
+    """(c, k, m) -> member m's baseline imports of c from supplier k (import share x imports),
+    units per month: what an export ban withholds a share of."""
+    imports = imports_per_year(case)
+    return {(c, k, m): share * imports[(m, c)] / 12.0 / unit[c]
             for m, c, k, share in case.table("import_shares")[["member", "commodity", "supplier", "import_share"]]
             .itertuples(index=False) if m in members}
+
+
+def _domestic(case: Case, members: list[str], unit: dict[str, float]) -> dict:
+    """Domestic output and recycling per (c, m): units per month, and its cost in k$ per unit."""
+    table = case.table("domestic_supply").set_index(["commodity", "member"])
+    keys = [(c, m) for c in case.commodities for m in members]
+    supply = table["supply_t_per_year"] if len(table) else {}
+    cost = table["cost_usd_per_t"] if len(table) else {}
+    return dict(
+        domestic_capacity={k: float(supply.get(k, 0.0)) / 12.0 / unit[k[0]] for k in keys},
+        domestic_cost={k: float(cost.get(k, 0.0)) * unit[k[0]] / USD_PER_MODEL_MONEY for k in keys})
 
 
 def _replenishment_price(case: Case, members: list[str], unit: dict[str, float], routes: dict[str, Route],
@@ -363,6 +386,7 @@ def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], wi
         capacity_cost={c: costs.at[c, "capacity_cost_usd_per_t_year"] * unit[c] / USD_PER_MODEL_MONEY
                        * window / 12.0 for c in case.commodities},
         release_share={c: costs.at[c, "release_max_share_per_month"] for c in case.commodities},
+        release_lead={c: lead_time_months(costs.at[c, "release_lead_days"]) for c in case.commodities},
         handling_cost={c: costs.at[c, "handling_cost_usd_per_t"] * unit[c] / USD_PER_MODEL_MONEY
                        for c in case.commodities},
     )
@@ -466,7 +490,8 @@ _KEYED_BY_COMMODITY = ("supplier_capacity", "supplier_price", "demand_per_year",
                        "target_days", "floor", "tonnes_per_unit", "holding_cost", "capacity_cost",
                        "release_share", "handling_cost", "restraint_share", "restraint_cost",
                        "shortfall_penalty", "normal_imports", "replenishment_price",
-                       "sharing_penalty")  # keyed c or (c, ...)
+                       "sharing_penalty", "domestic_capacity", "domestic_cost",
+                       "release_lead")  # keyed c or (c, ...)
 
 
 def restrict(p: ModelInputs, scenarios: list[str], commodities: list[str]) -> ModelInputs:

@@ -199,6 +199,7 @@ def _shortfalls(x: _Solved, p: ModelInputs) -> pd.DataFrame:
     demand = p.demand.take(shortfall.as_keys())
     tonnes = shortfall.per_key(1, p.tonnes_per_unit)
     df["demand_t"] = demand * tonnes
+    df["domestic_t"] = x.values_like("Domestic", shortfall) * tonnes
     df["restraint_t"] = x.values_like("Restraint", shortfall) * tonnes
     df["shortfall_t"] = x.values("Shortfall") * tonnes
     return df

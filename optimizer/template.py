@@ -35,6 +35,7 @@ SCENARIO_NUMBERS = (
     ("columns", "Restraint", "upper", market.restraint_upper),
     ("columns", "Shortfall", "upper", market.shortfall_upper),
     ("columns", "Import", "upper", supply.import_upper),
+    ("columns", "Domestic", "upper", supply.domestic_upper),
 )
 
 

@@ -290,7 +290,8 @@ _NUMBERS_FIELDS = frozenset(SCENARIO_KEYED) | {"probability", "supplier_capacity
                                                "restraint_share", "capacity_cost", "holding_cost",
                                                "handling_cost", "restraint_cost", "shortfall_penalty",
                                                "demand_per_year", "normal_imports", "replenishment_price",
-                                               "sharing_penalty", "risk_window_months", "tree"}
+                                               "sharing_penalty", "risk_window_months", "tree",
+                                               "domestic_capacity", "domestic_cost"}
 
 
 def _numbers_only(old: ModelInputs, new: ModelInputs) -> bool:

@@ -12,12 +12,13 @@ SRC = "assumption: test fixture"
 def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, suppliers=None,
               shares=None, routes=None, chokepoints=(), stock=None, holding=0.12, capex=0.0,
               release=1.0, handling=0.0, restraint=(0.0, 0.0), penalty=10_000.0, transfers=(), swaps=(),
-              sharing=0.05):
+              sharing=0.05, release_lead=0, domestic=()):
     """One commodity 'x' in kt, money in M USD. Defaults: 12,000 t/yr demand per member
     (1 kt/month), one supplier 'a' at 1000 USD/t (1 M$/kt) with ample capacity, one route per
     member with no chokepoint and lead 0, no stock, holding 12 %/yr of 1000 USD/t
-    (0.01 M$/kt-month), no capital or handling cost, penalty 10,000 USD/t (10 M$/kt), a member's
-    shortfall above the common share charged 5 % of the penalty in joint plans."""
+    (0.01 M$/kt-month), no capital or handling cost, stock released the month it is decided,
+    penalty 10,000 USD/t (10 M$/kt), a member's shortfall above the common share charged 5 % of
+    the penalty in joint plans, no domestic supply (domestic: (member, t/yr, USD/t) rows)."""
     demand = demand or {m: 12_000.0 for m in members}
     suppliers = suppliers or [("a", 1000.0, 1e9)]
     shares = shares or [(m, suppliers[0][0], 1.0) for m in members]
@@ -39,10 +40,12 @@ def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, supp
                             target_days=td, source=SRC) for m, (cs, cap, td) in stock.items()],
         "stockpile_costs": [dict(commodity="x", holding_cost_share_per_year=holding,
                                  capacity_cost_usd_per_t_year=capex, release_max_share_per_month=release,
-                                 handling_cost_usd_per_t=handling, source=SRC)],
+                                 release_lead_days=release_lead, handling_cost_usd_per_t=handling, source=SRC)],
         "demand_response": [dict(commodity="x", restraint_max_share=restraint[0],
                                  restraint_cost_usd_per_t=restraint[1], shortfall_penalty_usd_per_t=penalty,
                                  sharing_penalty_share=sharing, source=SRC)],
+        "domestic_supply": [dict(member=m, commodity="x", supply_t_per_year=q, cost_usd_per_t=c, source=SRC)
+                            for m, q, c in domestic],
         "transfers": [dict(commodity="x", from_member=i, to_member=j, lag_months=lag, max_t_per_month=mx,
                            cost_usd_per_t=cost, source=SRC) for i, j, lag, mx, cost in transfers],
         "swaps": [dict(commodity="x", lender=i, borrower=j, payback_months=pb, max_t_per_month=mx,
@@ -50,6 +53,7 @@ def tiny_case(*, members=("KR",), unit="kt", ref_price=1000.0, demand=None, supp
     }
     columns = {"transfers": ["commodity", "from_member", "to_member", "lag_months", "max_t_per_month",
                              "cost_usd_per_t", "source"],
+               "domestic_supply": ["member", "commodity", "supply_t_per_year", "cost_usd_per_t", "source"],
                "chokepoints": ["chokepoint", "name", "source"],
                "swaps": ["commodity", "lender", "borrower", "payback_months", "max_t_per_month",
                          "fee_usd_per_t", "source"]}

@@ -315,3 +315,32 @@ def test_crisis_value_of_cooperation_is_what_cooperating_adds_beyond_calm_poolin
     assert result.value_of_cooperation_musd == pytest.approx(10.0, rel=REL)
     assert result.calm_pooling_musd == pytest.approx(1.2, rel=REL)
     assert result.crisis_value_musd == pytest.approx(8.8, rel=REL)
+
+
+# ------------------------------------------------------------- domestic supply and release lead
+
+
+def test_domestic_recycling_is_out_of_reach_of_a_ban_and_lowers_the_normal_imports_a_ban_cuts():
+    """Demand 1 kt/month, 0.4 kt/month of it recycled at home (0.5 M$/kt); the rest, 0.6 kt, is
+    imported from a (1 M$/kt, capacity ample). Storage dear. A ban of severity 0.5 in month 1
+    halves the normal imports, 0.6 -> 0.3 kt; recycling continues: month 1 = 0.4 x 0.5 + 0.3 +
+    0.3 short (3) = 3.5; months 2-12: 11 x (0.2 + 0.6) = 8.8. Total 12.3 M$."""
+    case = tiny_case(capex=50_000.0, domestic=[("KR", 4_800.0, 500.0)])
+    result = solve(case, scenarios(case, ("ban", 1.0, [ban(1, 1, severity=0.5)])))
+    assert result.joint.objective_musd == pytest.approx(12.3, rel=REL)
+    short = result.joint.tables["shortfalls"].set_index("month")
+    assert short.loc[1, "domestic_t"] == pytest.approx(400.0, rel=REL)
+    assert short.loc[1, "shortfall_t"] == pytest.approx(300.0, rel=REL)
+
+
+@pytest.mark.parametrize("lead_days, stock_kt, objective", [(20, 1.0, 21.12), (0, 2.0, 12.24)])
+def test_a_release_reaches_the_market_its_lead_time_later(lead_days, stock_kt, objective):
+    """A full ban in months 1-2 (probability 1; routes of lead 0, so nothing is at sea), storage
+    free, starting stock committing 0.12 M$/kt, penalty 10. With a 20-day release lead (1 month)
+    stock released in month 1 reaches the market in month 2: month 1 cannot be covered (10 short),
+    month 2 by 1 kt of starting stock: 0.12 + 10 + 10 bought (months 3-12) + 1 bought back =
+    21.12 M$. With no lead 2 kt cover both months: 0.24 + 10 + 2 = 12.24 M$."""
+    case = tiny_case(release_lead=lead_days)
+    result = solve(case, scenarios(case, ("ban", 1.0, [ban(1, 2)])))
+    assert result.joint.objective_musd == pytest.approx(objective, rel=REL)
+    assert plan(result).loc[("x", "KR"), "initial_stock_t"] == pytest.approx(stock_kt * 1000, rel=REL)

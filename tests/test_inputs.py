@@ -37,7 +37,7 @@ def test_shipped_data_is_valid():
 def test_every_data_row_has_a_source():
     case = load_case()
     for name, df in case.tables.items():
-        assert (df["source"].str.len() > 0).all(), name
+        assert (df["source"].astype(str).str.len() > 0).all(), name
 
 
 def test_all_problems_are_reported_at_once_with_file_row_field(data_copy):

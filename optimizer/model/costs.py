@@ -18,8 +18,8 @@ from ..keys import Keys
 from .sharing import HOLDING_SPLIT_SHARE
 
 FIRST_STAGE_ITEMS = ("capital", "holding", "holding_split")
-SCENARIO_ITEMS = ("procurement", "freight", "extra_holding", "handling", "transfer", "swap", "restraint",
-                  "shortfall", "replenishment", "sharing")
+SCENARIO_ITEMS = ("procurement", "domestic", "freight", "extra_holding", "handling", "transfer", "swap",
+                  "restraint", "shortfall", "replenishment", "sharing")
 COST_ITEMS = FIRST_STAGE_ITEMS + SCENARIO_ITEMS
 # not money: the prices the objective puts on an unequal shortfall and on holding a joint stock
 # away from the members' shares (optimizer/model/sharing.py); money costs, and the value of
@@ -80,6 +80,7 @@ COST_TERMS = (
              lambda p, keys: keys.per_name(0, p.holding_cost) * p.risk_window_months * HOLDING_SPLIT_SHARE,
              first_stage=True),
     CostTerm("procurement", "Import", _import_prices, commodities=_route_commodity, varies_by_scenario=True),
+    CostTerm("domestic", "Domestic", lambda p, keys: keys.per_name((1, 2), p.domestic_cost)),
     CostTerm("freight", "Import", lambda p, keys: keys.per_name(1, {r: x.freight for r, x in p.routes.items()}),
              commodities=_route_commodity),
     CostTerm("extra_holding", "Stock_Above_Initial", _per_commodity("holding_cost", 1)),

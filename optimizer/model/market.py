@@ -28,10 +28,11 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         routes_in[(route.commodity, route.member)].append(r)
 
     def market_balance_rule(m, s, c, mem, t):
-        """arrivals + release - fill + transfers and swaps in - out + restraint + shortfall >= demand
-        (a surplus forced by cargoes already shipped is discarded; dual: the local price)"""
-        return (supply.arrivals(m, p, routes_in[(c, mem)], s, t)
-                + stockpile.net_release(m, s, c, mem, t)
+        """arrivals + domestic + release arriving - fill + transfers and swaps in - out + restraint
+        + shortfall >= demand (a surplus forced by cargoes already shipped is discarded; dual: the
+        local price)"""
+        return (supply.arrivals(m, p, routes_in[(c, mem)], s, c, mem, t)
+                + stockpile.net_release(m, p, s, c, mem, t)
                 + transfers.net_inflow(m, p, s, c, mem, t)
                 + swaps.net_inflow(m, p, s, c, mem, t)
                 + m.Restraint[s, c, mem, t] + m.Shortfall[s, c, mem, t] >= rhs[(s, c, mem, t)])

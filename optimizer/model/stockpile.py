@@ -62,5 +62,9 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
         list(p.floor), rule=lambda m, c, mem: m.Initial_Stock[c, mem] >= p.floor[(c, mem)])
 
 
-def net_release(m: pyo.ConcreteModel, s: str, c: str, mem: str, t: int):
-    return m.Release[s, c, mem, t] - m.Fill[s, c, mem, t]
+def net_release(m: pyo.ConcreteModel, p: ModelInputs, s: str, c: str, mem: str, t: int):
+    """Stock reaching the market in month t (released release-lead months earlier, by the owner of
+    that month's node) minus stock filled in t."""
+    sent = t - p.release_lead[c]
+    released = m.Release[p.tree.owner_of(s, sent), c, mem, sent] if sent >= 1 else 0.0
+    return released - m.Fill[s, c, mem, t]

@@ -1,4 +1,5 @@
-"""Imports by supplier x route x member, supplier export capacity, export bans, chokepoint closures."""
+"""Imports by supplier x route x member, supplier export capacity, export bans, chokepoint closures,
+and domestic output and recycling."""
 
 from __future__ import annotations
 
@@ -55,6 +56,12 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
 
     m.Export_Ban_Constraint = pyo.Constraint(bans, rule=export_ban_rule)
 
+    owned = [key for key in p.demand  # (s, c, member, t), for members with domestic supply
+             if p.domestic_capacity[key[1:3]] > 0 and tree.owns(key[0], key[3])]
+    upper = dict(zip(owned, domestic_upper(p, Keys.of(owned)).tolist()))
+    m.Domestic = pyo.Var(owned, domain=pyo.NonNegativeReals, bounds=lambda m, *key: (0.0, upper[key]),
+                         doc="domestic output and recycling used in month t (units/month)")
+
 
 # The numbers below are computed for many keys at once: the blocks and optimizer.template (which
 # writes a scenario's numbers straight into an LP's arrays) both call them, so each is written once.
@@ -85,6 +92,14 @@ def ban_row_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
     return np.where(share < 1.0, share * normal, capacity)
 
 
-def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, t: int):
-    """Arrivals in month t of scenario s: each route's import, read from the owner of its shipping month."""
-    return quicksum(m.Import[p.tree.owner_of(s, t - p.routes[r].lead_months), r, t] for r in routes_in)
+def domestic_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
+    """Domestic[s, c, m, t] <= the member's domestic output and recycling per month (export bans
+    do not reach it)."""
+    return keys.per_name((1, 2), p.domestic_capacity)
+
+
+def arrivals(m: pyo.ConcreteModel, p: ModelInputs, routes_in: list[str], s: str, c: str, mem: str, t: int):
+    """Supply reaching member mem in month t of scenario s: each route's import, read from the
+    owner of its shipping month, and domestic output and recycling where the member has any."""
+    imports = [m.Import[p.tree.owner_of(s, t - p.routes[r].lead_months), r, t] for r in routes_in]
+    return quicksum(imports + ([m.Domestic[s, c, mem, t]] if p.domestic_capacity[(c, mem)] > 0 else []))
