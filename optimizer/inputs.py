@@ -17,6 +17,7 @@ from .case import Case
 from .scenario_table import ScenarioTable
 from .scenarios import ChokepointClosure, DemandShock, ExportBan, PriceShock, ScenarioSet
 from .schema import TONNES_PER_MODEL_UNIT
+from .margin import calm_marginal_price
 from .tree import ScenarioTree
 
 USD_PER_MODEL_MONEY = 1e3  # the LP's money unit is thousand USD (k$); results are in M USD
@@ -112,7 +113,8 @@ class ModelInputs:
     restraint_share: dict[str, float]
     restraint_cost: dict[str, float]
     shortfall_penalty: dict[str, float]
-    replenishment_price: dict[tuple[str, str], float]  # (c, m) -> k$ per unit bought back after the horizon
+    # (c, m) -> k$ per unit bought back after the horizon: the calm margin + handling (optimizer.margin)
+    replenishment_price: dict[tuple[str, str], float]
     sharing_penalty: dict[str, float]  # k$ per unit of a member's shortfall above the common share
     sharing: bool = False  # proportional sharing rows (joint plans of two members or more)
     transfers: list[Transfer] = field(default_factory=list)
@@ -189,7 +191,7 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
         demand=_empty_table(), demand_per_year={},
         **_stock_parameters(case, members, unit, window, options.cover_floors),
         **_demand_response(case, unit),
-        replenishment_price=_replenishment_price(case, members, unit, routes, supplier_price),
+        replenishment_price={},  # the calm margin, below (it reads the other parameters)
         transfers=_transfers(case, members, unit) if options.transfers else [],
         swaps=_swaps(case, members, unit) if options.swaps else [],
         cvar_weight=options.cvar_weight, cvar_level=options.cvar_level,
@@ -198,6 +200,8 @@ def build_inputs(case: Case, scenario_set: ScenarioSet, options: RunOptions = Ru
     demand = case.table("demand").set_index(["member", "commodity"])["demand_t_per_year"]
     inputs.demand_per_year = {(c, m): demand[(m, c)] / unit[c] for c in commodities for m in members}
     _as_python_floats(inputs)
+    inputs.replenishment_price = {key: price + inputs.handling_cost[key[0]]
+                                  for key, price in calm_marginal_price(inputs).items()}
     if previous is not None and _reusable(previous, inputs, scenario_set.scenarios):
         return _with_scenarios_of(inputs, previous, scenario_set.scenarios)
     return with_scenarios(inputs, scenario_set.scenarios)
@@ -337,34 +341,6 @@ def _domestic(case: Case, members: list[str], unit: dict[str, float]) -> dict:
     return dict(
         domestic_capacity={k: float(supply.get(k, 0.0)) / 12.0 / unit[k[0]] for k in keys},
         domestic_cost={k: float(cost.get(k, 0.0)) * unit[k[0]] / USD_PER_MODEL_MONEY for k in keys})
-
-
-def _replenishment_price(case: Case, members: list[str], unit: dict[str, float], routes: dict[str, Route],
-                         supplier_price: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
-    """(c, m) -> k$ per unit of stock bought back after the horizon: the delivered price of the
-    member's dearest normal source (a supplier it imports from, by that supplier's cheapest route
-    to it), where extra volume comes from in calm months, plus the handling cost of putting it
-    into stock. Priced at the margin, as a refill inside the horizon is, so neither a stock drawn
-    in calm months and bought back later nor a refill deferred past the horizon pays. A member
-    with no import shares uses its dearest route; with no route either, the reference price."""
-    handling = case.table("stockpile_costs").set_index("commodity")["handling_cost_usd_per_t"]
-    reference = case.table("commodities").set_index("commodity")["reference_price_usd_per_t"]
-    delivered: dict[tuple, float] = {}  # (c, k, m) -> cheapest delivered price
-    for x in routes.values():
-        price = supplier_price[(x.commodity, x.supplier)] + x.freight
-        key = (x.commodity, x.supplier, x.member)
-        delivered[key] = min(delivered.get(key, price), price)
-    normal: dict[tuple[str, str], float] = {}
-    for m, c, k, share in case.table("import_shares")[["member", "commodity", "supplier", "import_share"]] \
-            .itertuples(index=False):
-        if m in members and share > 0 and (c, k, m) in delivered:
-            normal[(c, m)] = max(normal.get((c, m), 0.0), delivered[(c, k, m)])
-    dearest: dict[tuple[str, str], float] = {}
-    for (c, k, m), price in delivered.items():
-        dearest[(c, m)] = max(dearest.get((c, m), 0.0), price)
-    scale = {c: unit[c] / USD_PER_MODEL_MONEY for c in case.commodities}
-    return {(c, m): normal.get((c, m), dearest.get((c, m), reference[c] * scale[c])) + handling[c] * scale[c]
-            for c in case.commodities for m in members}
 
 
 def _stock_parameters(case: Case, members: list[str], unit: dict[str, float], window: int,
