@@ -1,35 +1,35 @@
-"""The ways of building and solving the same LP, each as a spec of four timed steps.
+"""The ways of building and solving the LP of docs/model.md, each as a spec of four timed steps.
 
-As in linopy's benchmarks, one spec serves both the timing (bench/measure.py) and the check that
-every approach reaches the same optimum (tests/test_bench_agree.py). Each step takes the state the
-previous step returned:
+One spec serves both the timing (bench/measure.py) and the check that every approach reaches the
+same optimum (tests/test_bench_agree.py). Each step takes the state the previous step returned:
 
     build(inputs) -> model;  hand_off(model, highs_options) -> solver;  solve(solver) -> None;
     extract(solver) -> Extracted (objective in k$, the results a caller would use)
 
-- ``pyomo-core``: the project as it is today (solve_coalition): optimizer.assemble.assemble (one
-  scenario built by the blocks in Pyomo and compiled by the standard-form compiler, the LP over
-  all scenarios assembled from its arrays), highspy's addRows + addCols, then the result tables
-  from HiGHS's arrays through the LP's layout (optimizer.layout, optimizer.results.extract_tables).
+- ``pyomo-core``: the project's single LP (solve_coalition): optimizer.assemble.assemble (one
+  scenario built by the blocks in Pyomo and compiled, the extensive form over the scenario tree
+  assembled from its arrays), CompiledLP.pass_to (addRows + addCols), then the result tables from
+  HiGHS's arrays through the LP's layout. It is the **reference** of the other approaches: the
+  project's own extensive form (bench/report.py).
 - ``pyomo-whole``: the whole model built by the blocks (optimizer.model.build_model) and compiled
-  (optimizer.solve.CompiledLP), then as pyomo-core: pyomo-core until the assembly.
-- ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped; one Pyomo model
-  for the whole set, the scenario LPs derived from it by optimizer.template), the route solve_case
-  takes from 16 scenarios on. ``pyomo-decomposed-2w``: the same with two worker processes
-  (RunOptions(workers=2)).
-- ``pyomo-contrib``: the same model through pyomo.contrib.solver's persistent Highs, the project's
-  solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and loading).
-- ``pyomo-compiler``: the same Pyomo model, handed to HiGHS through Pyomo's
-  LinearStandardFormCompiler and highspy's flat-array passModel (no HighsLp copy); extract_tables
-  runs on its arrays as above.
-- ``lp-matrix``: the lower bound (bench/lp_matrix.py); extraction = numpy arrays by family.
-- ``linopy``: bench/lp_linopy.py through linopy's direct HiGHS interface; extraction = linopy's
-  solution read-back and assign_result.
+  (optimizer.solve.CompiledLP), then as pyomo-core: the extensive form built the slow way, which
+  tests/test_assemble.py holds the assembly to.
+- ``pyomo-decomposed``: optimizer.decompose.solve_decomposed (multi-cut L-shaped over the tree's
+  leaves), the route solve_case takes from 16 scenarios on. ``pyomo-decomposed-2w``: the same with
+  two worker processes (RunOptions(workers=2)).
+- ``pyomo-contrib``: the whole model through pyomo.contrib.solver's persistent Highs, the
+  project's solve path before commit 5768023 (its own timer splits set_instance, HiGHS run and
+  loading).
+- ``pyomo-compiler``: the whole model, handed to HiGHS through Pyomo's LinearStandardFormCompiler
+  and highspy's flat-array passModel (no HighsLp copy); extract_tables runs on its arrays as above.
+
+Until 2026-12-02 two independent re-implementations of the LP (a numpy matrix build, the lower
+bound, and a linopy build) were compared here too; they could not express the scenario tree and
+were retired (their figures stay in bench/results/).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -42,13 +42,12 @@ from pyomo.environ import Var
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer.assemble import assemble
+from optimizer.decompose import lp_size, outcome_and_tables, solve_decomposed
 from optimizer.inputs import ModelInputs
+from optimizer.layout import LPLayout
 from optimizer.model import build_model
 from optimizer.results import extract_tables
-from optimizer.layout import LPLayout
 from optimizer.solve import SolveOutcome, compile_and_solve, solve_compiled, solver_name
-
-from .lp_matrix import build_matrix_lp, pass_to_highs, solution_arrays
 
 
 @dataclass
@@ -67,7 +66,6 @@ class Approach:
     solve: Callable[[Any], None]
     extract: Callable[[Any], Extracted]
     size: Callable[[Any], tuple[int, int, int]]  # variables, constraints, non-zeros
-    preload: tuple[str, ...] = ()  # modules to import before the clock starts (import is no build)
 
 
 def _highs_result(h: highspy.Highs) -> Extracted:
@@ -86,7 +84,7 @@ def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
 
 class _CoreRun:
     """solve_coalition's route for one LP: optimizer.assemble.assemble (one scenario built in Pyomo
-    and compiled, the LP over all scenarios assembled from it), solve_compiled, extract_tables."""
+    and compiled, the extensive form assembled from it), solve_compiled, extract_tables."""
 
     def __init__(self, inputs: ModelInputs):
         self.inputs = inputs
@@ -112,66 +110,59 @@ class _CoreRun:
 
 
 class _WholeRun(_CoreRun):
-    """The whole model built in Pyomo (build_model), compile_and_solve, extract_tables: pyomo-core
-    until the single LP was assembled from one scenario's (optimizer/assemble.py)."""
+    """The whole model built in Pyomo (build_model), compiled and solved, extract_tables: the
+    extensive form built the way tests/test_assemble.py checks the assembly against."""
 
     def __init__(self, inputs: ModelInputs):
         self.inputs, self.model = inputs, build_model(inputs)
 
     def hand_off_and_solve(self, options: dict) -> "_WholeRun":
-        compiled, self.outcome = compile_and_solve(self.model, highs_options=options)
-        self.layout = LPLayout.of(self.model, compiled)
+        self.compiled, self.outcome = compile_and_solve(self.model, highs_options=options)
+        self.layout = LPLayout.of(self.model, self.compiled)  # counted in extract, as the tables
         return self
 
 
-def _core_size(run: _CoreRun) -> tuple[int, int, int | None]:
-    # nnz: taken from the lower bound
-    return run.layout.size("columns"), run.layout.size("rows"), None
-
-
-def _whole_size(run: _WholeRun) -> tuple[int, int, int | None]:
-    return run.model.nvariables(), run.model.nconstraints(), None
+def _compiled_size(run: _CoreRun) -> tuple[int, int, int]:
+    rows, cols = run.compiled.matrix.shape
+    return cols, rows, run.compiled.matrix.nnz
 
 
 # --- pyomo-decomposed: solve_case's route for large risk-neutral sets ---------------------------
 
 class _DecomposedRun:
-    """optimizer.decompose.solve_decomposed (one worker, as solve_case by default): it builds one
-    Pyomo model per scenario, compiles it, and iterates L-shaped cuts; its own timings split the
-    call into build (the scenario models, compiled and passed to HiGHS) and the solving rounds."""
+    """optimizer.decompose.solve_decomposed (one worker, as solve_case by default): it assembles
+    the extensive form, splits it into the master part and the tree's leaves, derives each leaf's
+    LP from the one-scenario template and iterates cuts; its own timings split the call into build
+    (split and leaf LPs passed to HiGHS) and the solving rounds."""
 
     def __init__(self, inputs: ModelInputs, workers: int = 1):
-        self.inputs, self.workers = inputs, workers  # the scenario models are built inside solve_decomposed
+        self.inputs, self.workers = inputs, workers  # everything is built inside solve_decomposed
 
     def hand_off_and_solve(self, options: dict) -> "_DecomposedRun":
-        from optimizer.decompose import solve_decomposed
-
         self.decomposed = solve_decomposed(self.inputs, options, workers=self.workers)
         return self
 
     def extract(self) -> Extracted:
-        from optimizer.decompose import outcome_and_tables
-
         outcome, _ = outcome_and_tables(self.decomposed, self.inputs)
         t = self.decomposed.timings
         return Extracted(outcome.objective, outcome.status,
                          t["first_round"] + t["warm_rounds"] + t["master"], self.decomposed.iterations)
 
     def rebalance(self, steps: dict[str, float]) -> None:
-        """Scenario models built, compiled and passed -> build (no separate hand-off); cut rounds and
-        masters -> solve; the rest of the call (final results per scenario) -> extract."""
+        """Split and leaf LPs built and passed -> build (no separate hand-off); cut rounds and
+        masters -> solve; the rest of the call (the final leaf solutions laid out) -> extract."""
         t, wall = self.decomposed.timings, steps["hand_off"]
+        solving = t["first_round"] + t["warm_rounds"] + t["master"]
         steps["build"] += t["build"]
         steps["hand_off"] = 0.0
-        steps["solve"] += t["first_round"] + t["warm_rounds"] + t["master"]
-        steps["extract"] += wall - t["build"] - (t["first_round"] + t["warm_rounds"] + t["master"])
+        steps["solve"] += solving
+        steps["extract"] += wall - t["build"] - solving
 
 
-def _decomposed_size(run: _DecomposedRun) -> tuple[int, int, None]:
-    from optimizer.decompose import lp_size
-
+def _decomposed_size(run: _DecomposedRun) -> tuple[int, int, int]:
+    """The extensive form's size (the LP the decomposition solves, in parts)."""
     size = lp_size(run.decomposed)
-    return size["variables"], size["constraints"], None
+    return size["variables"], size["constraints"], run.decomposed.made.lp.matrix.nnz
 
 
 # --- pyomo-contrib: the solve path the project had until commit 5768023 --------------------------
@@ -253,58 +244,11 @@ class _CompiledRun:
         return result
 
 
-# --- lp-matrix and linopy ---------------------------------------------------------------------
-
-@dataclass
-class _MatrixRun:
-    lp: Any
-    highs: highspy.Highs | None = None
-
-
-def _matrix_extract(run: _MatrixRun) -> Extracted:
-    result = _highs_result(run.highs)
-    if result.objective is not None:
-        solution_arrays(run.lp, run.highs)
-    return result
-
-
-class _LinopyRun:
-    def __init__(self, inputs: ModelInputs):
-        from .lp_linopy import build_linopy  # imported before timing starts: see Approach.preload
-
-        self.model, _ = build_linopy(inputs)
-
-    def hand_off(self, options: dict) -> "_LinopyRun":
-        from linopy import solvers
-
-        self.solver = solvers.Highs.from_model(self.model, io_api="direct", set_names=False,
-                                               options={"output_flag": False, **options})
-        self.highs = self.solver.solver_model
-        return self
-
-    def solve(self) -> None:
-        """linopy runs HiGHS and reads the solution back in one call; the read-back is counted as
-        extraction (wall time minus HiGHS's own run time), see extract()."""
-        started = time.perf_counter()
-        self.result = self.solver.solve()
-        self.readback_seconds = time.perf_counter() - started - self.highs.getRunTime()
-
-    def extract(self) -> Extracted:
-        out = _highs_result(self.highs)
-        if out.objective is not None:
-            self.model.assign_result(self.result)
-        return out
-
-    def rebalance(self, steps: dict[str, float]) -> None:
-        steps["solve"] -= self.readback_seconds
-        steps["extract"] += self.readback_seconds
-
-
 APPROACHES: dict[str, Approach] = {
     "pyomo-core": Approach("pyomo-core", _CoreRun, lambda run, o: run.hand_off_and_solve(o),
-                           lambda run: None, lambda run: run.extract(), _core_size),
+                           lambda run: None, lambda run: run.extract(), _compiled_size),
     "pyomo-whole": Approach("pyomo-whole", _WholeRun, lambda run, o: run.hand_off_and_solve(o),
-                            lambda run: None, lambda run: run.extract(), _whole_size),
+                            lambda run: None, lambda run: run.extract(), _compiled_size),
     "pyomo-decomposed": Approach("pyomo-decomposed", _DecomposedRun, lambda run, o: run.hand_off_and_solve(o),
                                  lambda run: None, lambda run: run.extract(), _decomposed_size),
     "pyomo-decomposed-2w": Approach("pyomo-decomposed-2w", lambda p: _DecomposedRun(p, workers=2),
@@ -316,13 +260,6 @@ APPROACHES: dict[str, Approach] = {
     "pyomo-compiler": Approach("pyomo-compiler", _CompiledRun, lambda run, o: run.hand_off(o),
                                lambda run: run.highs.run(), lambda run: run.extract(),
                                lambda run: _highs_size(run.highs)),
-    "lp-matrix": Approach("lp-matrix", lambda p: _MatrixRun(build_matrix_lp(p)),
-                          lambda run, o: _MatrixRun(run.lp, pass_to_highs(run.lp, o)),
-                          lambda run: run.highs.run(), _matrix_extract,
-                          lambda run: _highs_size(run.highs)),
-    "linopy": Approach("linopy", _LinopyRun, lambda run, o: run.hand_off(o), lambda run: run.solve(),
-                       lambda run: run.extract(), lambda run: _highs_size(run.highs),
-                       preload=("bench.lp_linopy", "linopy.solvers")),
 }
 
 

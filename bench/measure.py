@@ -6,20 +6,23 @@ step (so a measurement killed at its time limit still reports the steps it finis
 line with ``"event": "done"``. Peak memory is the kernel's high-water mark of this process's
 resident set (VmHWM in /proc/self/status), taken after each step.
 
-Task kinds: ``grid`` (one approach at one size), ``setting`` (HiGHS options on the lower-bound
-build), ``resolve`` (one edit, then a warm re-solve; see bench/resolve.py).
+Task kinds: ``grid`` (one approach at one size), ``setting`` (HiGHS options on the project's
+extensive form, optimizer.assemble), ``resolve`` (one edit, then a warm re-solve, then the edited
+LP solved cold as the reference; see bench/resolve.py).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
 
 from dataclasses import dataclass
 
+import highspy
+
 from optimizer import Case, RunOptions, ScenarioSet, load_case, load_scenario_set
+from optimizer.assemble import assemble
 from optimizer.inputs import ModelInputs, build_inputs
 
 from .scenario_generator import generate_scenario_set
@@ -66,8 +69,6 @@ def run_grid(task: dict) -> None:
     from .approaches import APPROACHES
 
     approach = APPROACHES[task["approach"]]
-    for module in approach.preload:
-        importlib.import_module(module)
     inputs = make_setup(task).inputs
     steps = {"build": 0.0, "hand_off": 0.0, "solve": 0.0, "extract": 0.0}
     state = None
@@ -90,10 +91,14 @@ def run_grid(task: dict) -> None:
 
 
 def run_setting(task: dict) -> None:
-    from .lp_matrix import build_matrix_lp, pass_to_highs
-
-    lp = build_matrix_lp(make_setup(task).inputs)
-    highs = pass_to_highs(lp, task.get("highs_options", {}))
+    """HiGHS with the task's options on the extensive form (optimizer.assemble.assemble), as
+    solve_coalition hands it over (CompiledLP.pass_to); only HiGHS's run is timed."""
+    compiled, _ = assemble(make_setup(task).inputs)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    for key, value in task.get("highs_options", {}).items():
+        highs.setOptionValue(key, value)
+    compiled.pass_to(highs)
     emit(event="step", step="built", seconds=0.0)
     started = time.perf_counter()
     highs.run()
@@ -108,9 +113,9 @@ def run_setting(task: dict) -> None:
 
 
 def run_resolve(task: dict) -> None:
-    from .resolve import RESOLVERS
+    from .resolve import run_resolver
 
-    RESOLVERS[task["approach"]](make_setup(task), emit)
+    run_resolver(task["approach"], make_setup(task), emit)
 
 
 def main(argv: list[str]) -> None:
