@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .assumptions import FILE as ASSUMPTIONS_FILE, load_assumptions
 from .case import DEFAULT_DATA_DIR, load_case
 from .errors import InputError
 from .inputs import SHARING_RULES, RunOptions
@@ -61,6 +62,14 @@ def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> 
     case, sets = _load_inputs(data_dir, scenario_dir, scenarios or tuple(list_scenarios(scenario_dir)))
     rows = sum(len(df) for df in case.tables.values())
     click.echo(f"data OK: {len(case.tables)} tables, {rows} rows in {case.origin}")
+    if (Path(data_dir) / ASSUMPTIONS_FILE).is_file():
+        try:
+            assumptions = load_assumptions(case, data_dir)
+        except InputError as exc:
+            _fail(exc)
+        click.echo(f"assumptions OK: {len(assumptions)} rows, each in range and matching the data")
+    else:
+        click.echo(f"assumptions: none ({ASSUMPTIONS_FILE} not in {data_dir})")
     for s in sets:
         click.echo(f"scenario OK: {s.name} ({len(s.scenarios)} scenario(s)) - {s.title}")
 

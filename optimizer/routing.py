@@ -19,6 +19,13 @@ passages searoute reports it traversed; the South China Sea, the Taiwan Strait a
 Lombok/Makassar straits (which searoute does not name) from the path crossing the polygons in
 ``REGIONS``. Air routes fly the great circle; the ``rail_sea`` route adds a rail leg.
 
+Alternatives are made by avoiding passages, and checked: a route whose path crosses a chokepoint
+its ``must_avoid`` names is an error. searoute's network has no Korea-bound path through the
+Lombok/Makassar straits that stays out of the SCS: avoiding Malacca and Sunda, its shortest path
+to Korea runs Makassar - Sulu Sea - Mindoro Strait - SCS - Taiwan Strait (Japan-bound paths do go
+east of the Philippines). Such routes therefore pass a waypoint east of Mindanao (127E 8N, a node
+of the network), after which the shortest path to Korea runs east of Taiwan.
+
 transit_days = ceil(distance / (speed x 24)) + port days (+ canal days per canal; + rail days).
 freight_usd_per_t:
 - LNG: one carrier round trip (laden out, ballast back on the same route): charter for every day
@@ -192,6 +199,22 @@ class SeaPath:
 _PATHS: dict[tuple, SeaPath] = {}
 
 
+def _searoute():
+    """The searoute module, at the pinned version (another version's network gives other
+    distances, and routes.csv would no longer match). Imported here: the model does not need it."""
+    from importlib import metadata
+
+    try:
+        import searoute
+        found = metadata.version("searoute")
+    except (ImportError, metadata.PackageNotFoundError) as exc:
+        raise ImportError(f"optimizer.routing needs searoute=={SEAROUTE_VERSION}"
+                          f" (pip install searoute=={SEAROUTE_VERSION})") from exc
+    if found != SEAROUTE_VERSION:
+        raise ImportError(f"optimizer.routing needs searoute=={SEAROUTE_VERSION}, found {found}")
+    return searoute
+
+
 def sea_path(origin: tuple[float, float], destination: tuple[float, float],
              avoid: tuple[str, ...] = (), via: tuple[tuple[float, float], ...] = ()) -> SeaPath:
     """Shortest sea path origin -> each waypoint -> destination on searoute's network, avoiding
@@ -199,8 +222,7 @@ def sea_path(origin: tuple[float, float], destination: tuple[float, float],
     (searoute's append_orig_dest), counted in the distance."""
     key = (origin, destination, tuple(avoid), tuple(via))
     if key not in _PATHS:
-        import searoute  # imported here: the model does not need it
-
+        searoute = _searoute()
         restrictions = sorted(set(ALWAYS_AVOID) | set(avoid))
         stops = [origin, *via, destination]
         distance, passages, points = 0.0, set(), []
@@ -229,8 +251,13 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _short(source: str) -> str:
-    """A source's citation: the text before its first ';'."""
-    return source.split(";")[0].strip()
+    """A source's citation: the text before its first ';' outside parentheses."""
+    depth = 0
+    for i, ch in enumerate(source):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == ";" and depth <= 0:
+            return source[:i].strip()
+    return source.strip()
 
 
 def _ids(cell: str) -> tuple[str, ...]:
@@ -248,7 +275,7 @@ def _waypoints(cell: str) -> tuple[tuple[float, float], ...]:
 @dataclass(frozen=True)
 class Parameters:
     values: dict[str, float]
-    sources: dict[str, str]
+    references: dict[str, str]  # the short citation; shipping.csv's source column has the detail
 
     def __getitem__(self, name: str) -> float:
         if name not in self.values:
@@ -256,17 +283,17 @@ class Parameters:
         return self.values[name]
 
     def cite(self, *names: str) -> str:
-        return "; ".join(f"{n} {_fmt(self[n])} ({_short(self.sources[n])})" for n in names)
+        return ", ".join(f"{n} {_fmt(self[n])} ({self.references[n]})" for n in names)
 
 
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:g}"
 
 
-def load_parameters(data_dir: Path) -> Parameters:
-    df = _read(data_dir / "shipping.csv")
+def load_parameters(data_dir: str | Path) -> Parameters:
+    df = _read(Path(data_dir) / "shipping.csv")
     return Parameters({r.parameter: float(r.value) for r in df.itertuples()},
-                      {r.parameter: r.source for r in df.itertuples()})
+                      {r.parameter: r.reference for r in df.itertuples()})
 
 
 @dataclass(frozen=True)
@@ -282,8 +309,8 @@ class Port:
         return (self.lon, self.lat)
 
 
-def load_ports(data_dir: Path) -> dict[str, Port]:
-    df = _read(data_dir / "ports.csv")
+def load_ports(data_dir: str | Path) -> dict[str, Port]:
+    df = _read(Path(data_dir) / "ports.csv")
     return {r.port: Port(r.port, r.name, float(r.lon), float(r.lat), r.source) for r in df.itertuples()}
 
 
@@ -310,8 +337,7 @@ class RouteResult:
                 "source": self.source}
 
 
-def _lng_freight(distance_nm: float, sea_days: float, canals: tuple[str, ...], price: float,
-                 p: Parameters) -> tuple[float, str]:
+def _lng_freight(sea_days: float, canals: tuple[str, ...], price: float, p: Parameters) -> tuple[float, str]:
     """USD per tonne delivered for one LNG carrier round trip, and how it was computed."""
     cargo_t = p["lng_cargo_m3"] * p["lng_density_t_per_m3"] * p["lng_fill_share"]
     days = 2 * sea_days + p["lng_port_days"] + 2 * p["canal_days"] * len(canals)
@@ -328,6 +354,73 @@ def _lng_freight(distance_nm: float, sea_days: float, canals: tuple[str, ...], p
     return usd_per_t, how
 
 
+_LNG_PARAMETERS = ("lng_speed_knots", "lng_port_days", "canal_days", "lng_charter_usd_per_day",
+                   "lng_fuel_usd_per_sea_day", "lng_port_costs_usd_per_voyage", "lng_cargo_m3",
+                   "lng_density_t_per_m3", "lng_fill_share", "mmbtu_per_t", "insurance_share_of_value")
+_BULK_PARAMETERS = ("bulk_speed_knots", "bulk_port_days", "canal_days", "bulk_handling_usd_per_t",
+                    "bulk_usd_per_t_per_1000nm", "insurance_share_of_value")
+_RAIL_PARAMETERS = ("rail_km_per_day", "rail_transfer_days", "rail_usd_per_t_km")
+_AIR_PARAMETERS = ("air_speed_knots", "air_handling_days", "air_usd_per_t_per_1000nm", "air_handling_usd_per_t",
+                   "insurance_share_of_value")
+
+
+def _air(o: Port, d: Port, price: float, p: Parameters) -> tuple[float, int, float, str]:
+    """Distance, transit days, freight and the computation's text for an air route."""
+    dist = great_circle_nm(o.point, d.point)
+    days = math.ceil(dist / (p["air_speed_knots"] * 24)) + int(p["air_handling_days"])
+    usd = (p["air_handling_usd_per_t"] + p["air_usd_per_t_per_1000nm"] * dist / 1000
+           + p["insurance_share_of_value"] * price)
+    text = (f"air: great-circle {dist:,.0f} nm {o.name} -> {d.name}; transit = ceil({dist:,.0f} nm /"
+            f" ({_fmt(p['air_speed_knots'])} kn x 24)) + {int(p['air_handling_days'])} handling days = {days} days;"
+            f" freight = {_fmt(p['air_handling_usd_per_t'])} USD/t handling + {_fmt(p['air_usd_per_t_per_1000nm'])}"
+            f" USD/t per 1,000 nm + {p['insurance_share_of_value']:.1%} of {_fmt(price)} USD/t = {usd:,.0f} USD/t")
+    return dist, days, usd, text + "; parameters (shipping.csv, sourced there): " + p.cite(*_AIR_PARAMETERS)
+
+
+def _sea(r, o: Port, d: Port, lng: bool, price: float, p: Parameters) -> tuple[SeaPath, int, float, str]:
+    """Path, transit days, freight and the computation's text for a sea (or rail + sea) route."""
+    path = sea_path(o.point, d.point, _ids(r.avoid), _waypoints(r.via))
+    wrong = set(_ids(r.must_avoid)) & set(path.chokepoints)
+    if wrong:
+        raise ValueError(f"route_plan.csv {r.route}: the computed path passes {sorted(wrong)}, which"
+                         f" must_avoid excludes; change avoid or via")
+    dist = path.distance_nm
+    speed = p["lng_speed_knots"] if lng else p["bulk_speed_knots"]
+    port_days = int(p["lng_port_days"] if lng else p["bulk_port_days"])
+    canal_days = int(p["canal_days"] * len(path.canals))
+    sea_days = dist / (speed * 24)
+    days = math.ceil(sea_days) + port_days + canal_days
+    inland_km = float(r.inland_km or 0)
+    rail_days = math.ceil(inland_km / p["rail_km_per_day"]) + int(p["rail_transfer_days"]) if inland_km else 0
+    if lng:
+        usd, how = _lng_freight(sea_days, path.canals, price, p)
+        names = _LNG_PARAMETERS + tuple(f"{c}_toll_{k}_usd" for c in path.canals for k in ("laden", "ballast"))
+    else:
+        usd = p["bulk_handling_usd_per_t"] + p["bulk_usd_per_t_per_1000nm"] * dist / 1000
+        how = (f"freight = {_fmt(p['bulk_handling_usd_per_t'])} USD/t handling + "
+               f"{_fmt(p['bulk_usd_per_t_per_1000nm'])} USD/t per 1,000 nm")
+        names = _BULK_PARAMETERS
+        if inland_km:
+            usd += p["rail_usd_per_t_km"] * inland_km
+            how += f" + rail {_fmt(p['rail_usd_per_t_km'])} USD/t-km x {_fmt(inland_km)} km"
+            names += _RAIL_PARAMETERS
+        usd += p["insurance_share_of_value"] * price
+        how += f" + {p['insurance_share_of_value']:.1%} of {_fmt(price)} USD/t = {usd:,.0f} USD/t"
+    days += rail_days
+    via = " via " + ", ".join(f"{x:g}E {y:g}N" for x, y in _waypoints(r.via)) if r.via else ""
+    text = (f"sea: searoute {SEAROUTE_VERSION} shortest path {o.name} -> {d.name}{via} = {dist:,.0f} nm"
+            f" (avoiding: {', '.join(_ids(r.avoid)) or 'none'}; passages: {', '.join(path.passages) or 'none'};"
+            f" chokepoints from the path: {', '.join(path.chokepoints) or 'none'})"
+            + (f"; rail {_fmt(inland_km)} km to {o.name} = {rail_days} days (ceil(km /"
+               f" {_fmt(p['rail_km_per_day'])} km/day) + {int(p['rail_transfer_days'])} transfer days)"
+               if inland_km else "")
+            + f"; transit = ceil({dist:,.0f} nm / ({speed:g} kn x 24)) + {port_days} port day(s)"
+            + (f" + {canal_days} canal day(s)" if canal_days else "")
+            + (f" + {rail_days} rail days" if rail_days else "")
+            + f" = {days} days; {how}; parameters (shipping.csv, sourced there): " + p.cite(*names))
+    return path, days, usd, text
+
+
 def compute_routes(data_dir: str | Path | None = None) -> list[RouteResult]:
     """Every route of data_dir/route_plan.csv, computed (see the module docstring)."""
     folder = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
@@ -342,73 +435,18 @@ def compute_routes(data_dir: str | Path | None = None) -> list[RouteResult]:
             raise ValueError(f"route_plan.csv {r.route}: mode {r.mode!r} not one of {MODES}")
         o, d = ports[r.origin], ports[r.destination]
         price = prices[(r.commodity, r.supplier)]
-        lng = r.commodity == "lng"
-        port_refs = f"ports: {o.name} ({_short(o.source)}), {d.name} ({_short(d.source)})"
         if r.mode == "air":
-            dist = great_circle_nm(o.point, d.point)
-            flight = math.ceil(dist / (p["air_speed_knots"] * 24))
-            days = flight + int(p["air_handling_days"])
-            usd = (p["air_handling_usd_per_t"] + p["air_usd_per_t_per_1000nm"] * dist / 1000
-                   + p["insurance_share_of_value"] * price)
+            dist, days, usd, text = _air(o, d, price, p)
             chokepoints, passages = (), ()
-            text = (f"air: great-circle {dist:,.0f} nm {o.name} -> {d.name}; transit = ceil({dist:,.0f} nm /"
-                    f" ({_fmt(p['air_speed_knots'])} kn x 24)) + {int(p['air_handling_days'])} handling days"
-                    f" = {days} days; freight = {_fmt(p['air_handling_usd_per_t'])} USD/t handling +"
-                    f" {_fmt(p['air_usd_per_t_per_1000nm'])} USD/t per 1,000 nm + {p['insurance_share_of_value']:.1%}"
-                    f" of {_fmt(price)} USD/t = {usd:,.0f} USD/t; {port_refs}; parameters (shipping.csv): "
-                    + p.cite("air_speed_knots", "air_handling_days", "air_usd_per_t_per_1000nm",
-                             "air_handling_usd_per_t", "insurance_share_of_value"))
         else:
-            path = sea_path(o.point, d.point, _ids(r.avoid), _waypoints(r.via))
+            path, days, usd, text = _sea(r, o, d, r.commodity == "lng", price, p)
             dist, chokepoints, passages = path.distance_nm, path.chokepoints, path.passages
-            wrong = set(_ids(r.must_avoid)) & set(chokepoints)
-            if wrong:
-                raise ValueError(f"route_plan.csv {r.route}: the computed path passes {sorted(wrong)},"
-                                 f" which must_avoid excludes; change avoid/via")
-            speed = p["lng_speed_knots"] if lng else p["bulk_speed_knots"]
-            port_days = p["lng_port_days"] if lng else p["bulk_port_days"]
-            sea_days = dist / (speed * 24)
-            canal_days = p["canal_days"] * len(path.canals)
-            days = math.ceil(sea_days) + int(port_days) + int(canal_days)
-            inland_km = float(r.inland_km or 0)
-            rail_days = 0
-            if lng:
-                usd, how = _lng_freight(dist, sea_days, path.canals, price, p)
-                names = ("lng_speed_knots", "lng_port_days", "canal_days", "lng_charter_usd_per_day",
-                         "lng_fuel_usd_per_sea_day", "lng_port_costs_usd_per_voyage", "lng_cargo_m3",
-                         "lng_density_t_per_m3", "lng_fill_share", "mmbtu_per_t", "insurance_share_of_value",
-                         *[f"{c}_toll_{k}_usd" for c in path.canals for k in ("laden", "ballast")])
-            else:
-                usd = (p["bulk_handling_usd_per_t"] + p["bulk_usd_per_t_per_1000nm"] * dist / 1000
-                       + p["insurance_share_of_value"] * price)
-                how = (f"freight = {_fmt(p['bulk_handling_usd_per_t'])} USD/t handling + "
-                       f"{_fmt(p['bulk_usd_per_t_per_1000nm'])} USD/t per 1,000 nm")
-                names = ("bulk_speed_knots", "bulk_port_days", "canal_days", "bulk_handling_usd_per_t",
-                         "bulk_usd_per_t_per_1000nm", "insurance_share_of_value")
-                if inland_km:
-                    rail_days = math.ceil(inland_km / p["rail_km_per_day"]) + int(p["rail_transfer_days"])
-                    days += rail_days
-                    usd += p["rail_usd_per_t_km"] * inland_km
-                    how += f" + rail {_fmt(p['rail_usd_per_t_km'])} USD/t-km x {_fmt(inland_km)} km"
-                    names += ("rail_km_per_day", "rail_transfer_days", "rail_usd_per_t_km")
-                how += (f" + {p['insurance_share_of_value']:.1%} of {_fmt(price)} USD/t = {usd:,.0f} USD/t")
-            route_desc = " via " + ", ".join(f"{x:g}E {y:g}N" for x, y in _waypoints(r.via)) if r.via else ""
-            avoid = ", ".join(_ids(r.avoid)) or "none"
-            text = (f"sea: searoute {SEAROUTE_VERSION} shortest path {o.name} -> {d.name}{route_desc}"
-                    f" = {dist:,.0f} nm (avoiding: {avoid}; passages: {', '.join(passages) or 'none'};"
-                    f" chokepoints from the path: {', '.join(chokepoints) or 'none'})"
-                    + (f"; rail {_fmt(inland_km)} km to {o.name} = {rail_days} days"
-                       f" (ceil(km / {_fmt(p['rail_km_per_day'])} km/day) + {int(p['rail_transfer_days'])} transfer days)"
-                       if inland_km else "")
-                    + f"; transit = ceil({dist:,.0f} nm / ({speed:g} kn x 24)) + {int(port_days)} port day(s)"
-                    + (f" + {int(canal_days)} canal day(s)" if canal_days else "")
-                    + (f" + {rail_days} rail days" if rail_days else "")
-                    + f" = {days} days; {how}; {port_refs}; parameters (shipping.csv): " + p.cite(*names))
+        ports_text = f"ports: {o.name} ({_short(o.source)}), {d.name} ({_short(d.source)})"
         out.append(RouteResult(
             route=r.route, commodity=r.commodity, supplier=r.supplier, member=r.member, mode=r.mode,
             distance_nm=dist, transit_days=int(days), freight_usd_per_t=int(round(usd)),
             chokepoints=tuple(chokepoints), passages=tuple(passages),
-            source=f"computed by optimizer/routing.py from route_plan.csv ({r.source}); {text}"))
+            source=f"computed by optimizer/routing.py from route_plan.csv ({r.source}); {text}; {ports_text}"))
     return out
 
 

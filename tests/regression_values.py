@@ -24,17 +24,37 @@ Change log:
   it where that is a tie. The independent cost is now the members' money cost. Sizes grow by the
   replenishment, sharing and split columns and rows, and by one row per banned member and
   shipping month instead of one per member group.
+- 2026-12-02 (issue 13, buy-back price): the buy-back is priced at the calm market's margin
+  (optimizer/margin.py) instead of the member's dearest normal source. On the old data it moved
+  combined_worst_case -9.5/-20.0, graphite_licensing -8.9/-10.9, korea_graphite_67pct -0.7/-10.1,
+  gallium_germanium_ban 0.0/-8.5, stochastic -0.5/-2.0 M USD (joint/independent), the rest by
+  under 0.2; sizes unchanged.
+- 2026-12-02 (issue 14, data a ministry can defend; docs/data.md lists every change): every entry
+  moved. Baseline -7,277 M USD joint (-7,289 independent): Korea's graphite 100 -> 86 kt of use
+  with 11 kt domestic, rare earths priced as a light basket (23,000 USD/t) with Dy+Tb split off
+  (378,000 USD/t), Korea's LNG 47.8 -> 46.34 Mt, gallium and germanium at their sourced China
+  prices, routes computed port to port, LNG holding 5 %/yr. The scenario entries follow their
+  recorded month-by-month profiles (docs/scenarios.md); the old harsher blocks are the new
+  *_stress entries (gallium_germanium_full_ban, gallium_germanium_japan, graphite_licensing_stress,
+  heavy_rare_earth_2025_stress, rare_earth_japan_2010_stress). Sizes grow with the sixth
+  commodity (heavy_rare_earths: 3,664 -> 4,272 variables per scenario) and with the longer,
+  month-by-month events (more ban rows).
 """
 
 PINNED = {
-    "baseline": (174707.20424359094, 174860.7931773633, 3664, 2167),
-    "combined_worst_case": (191249.23297919173, 191422.11878002135, 3664, 2359),
-    "gallium_germanium_ban": (174785.5257371789, 174936.37354227234, 3664, 2263),
-    "graphite_licensing": (174742.11884999875, 174897.76768166205, 3664, 2215),
-    "heavy_rare_earth_2025": (174917.52205106613, 175071.11560462805, 3664, 2215),
-    "hormuz_closure": (188987.05186859102, 189162.97567045578, 3664, 2167),
-    "korea_graphite_67pct": (174768.74509139883, 174922.51729861327, 3664, 2215),
-    "rare_earth_japan_2010": (174721.8478217404, 174910.7003150804, 3664, 2191),
-    "stochastic": (176804.19984171577, 176960.7949189074, 28892, 17548),
-    "taiwan_strait_disruption": (176385.63950992428, 176525.56667309123, 3664, 2167),
+    "baseline": (167430.65677837157, 167572.07599043864, 4272, 2532),
+    "combined_worst_case": (182112.98648381152, 182338.42237222672, 4272, 2892),
+    "gallium_germanium_ban": (167492.20340397436, 167628.90215368674, 4272, 2724),
+    "gallium_germanium_full_ban": (167505.656188075, 167640.4665447782, 4272, 2724),
+    "gallium_germanium_japan": (167493.16061224756, 167639.1294887782, 4272, 2628),
+    "graphite_licensing": (167442.18456458836, 167583.6037646053, 4272, 2580),
+    "graphite_licensing_stress": (167457.1779094918, 167598.59662543866, 4272, 2580),
+    "heavy_rare_earth_2025": (167457.70573228638, 167605.4754814136, 4272, 2580),
+    "heavy_rare_earth_2025_stress": (167467.39995104654, 167608.8191548511, 4272, 2580),
+    "hormuz_closure": (181367.6710223216, 181598.67850711505, 4272, 2580),
+    "korea_graphite_67pct": (167445.34456499657, 167595.78828591437, 4272, 2580),
+    "rare_earth_japan_2010": (167435.96193810075, 167579.7251214194, 4272, 2580),
+    "rare_earth_japan_2010_stress": (167439.32058760597, 167584.4362498944, 4272, 2580),
+    "stochastic": (169427.57248429506, 169579.69159730797, 33672, 21070),
+    "taiwan_strait_disruption": (168342.0972244362, 168489.35067196755, 4272, 2844),
 }

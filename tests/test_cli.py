@@ -29,7 +29,7 @@ def test_solve_json_reports_status_objective_and_headline():
     [joint] = run_summary["solutions"]
     assert joint["status"] == "optimal" and joint["objective_musd"] > 0
     assert {row["commodity"] for row in joint["stockpile"]} == {
-        "graphite", "rare_earths", "gallium", "germanium", "lng"}
+        "graphite", "rare_earths", "heavy_rare_earths", "gallium", "germanium", "lng"}
 
 
 def test_solve_both_writes_all_tables_and_run_record(tmp_path):

@@ -30,7 +30,7 @@ def edit_cell(folder, table, row, column, value):
 
 def test_shipped_data_is_valid():
     case = load_case()
-    assert set(case.commodities) == {"graphite", "rare_earths", "gallium", "germanium", "lng"}
+    assert set(case.commodities) == {"graphite", "rare_earths", "heavy_rare_earths", "gallium", "germanium", "lng"}
     assert set(case.members) == {"KR", "JP"}
 
 

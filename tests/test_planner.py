@@ -271,7 +271,7 @@ def test_joint_vs_independent_shows_what_cooperation_changes(ban_result):
     total = money["expected_cost_musd (difference)"].sum()
     assert total == pytest.approx(ban_result.value_of_cooperation_musd, rel=1e-6)
     plan = diffs["stock plan"]
-    assert len(plan) == 10 and plan[["commodity", "member"]].iloc[0].tolist() == ["graphite", "KR"]
+    assert len(plan) == 12 and plan[["commodity", "member"]].iloc[0].tolist() == ["graphite", "KR"]  # 6 x 2
 
 
 def test_diff_frames_keep_order_show_one_sided_rows_and_flag_changes():

@@ -165,7 +165,7 @@ def by_horizon(case):
 
 
 def test_stock_to_hold_does_not_depend_on_the_horizon(by_horizon):
-    """The stochastic set's events end by month 12 and its probabilities speak of 24 months. The
+    """The stochastic set's events end by month 24 and its probabilities speak of 24 months. The
     starting stock of every member x commodity holding at least one day of cover moves by at most
     10 % between horizons of 24, 36, 48 and 60 months, joint and alone (docs/model.md, Terminal
     rule, shows the table)."""

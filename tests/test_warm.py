@@ -4,8 +4,17 @@ import pytest
 import yaml
 
 from optimizer import RunOptions, load_case, scenario_set_from_dict, solve_case
-from optimizer.scenarios import scenario_path
+from optimizer.scenarios import ExportBan, scenario_path
 from optimizer.warm import WarmSolver
+
+
+# stronger than heavy_rare_earth_2025's own 0.9 to Japan in months 4-9: the same rows, new numbers
+HEAVY_BAN = ExportBan(type="export_ban", commodity="heavy_rare_earths", supplier="china", members=["JP"],
+                      start_month=4, duration_months=6, severity=0.95)
+
+
+def _heavy(scenario_set) -> int:
+    return [s.name for s in scenario_set.scenarios].index("heavy_rare_earth_2025")
 
 
 def ban_set(case, duration, japan_only_rare_earths=False):
@@ -76,15 +85,13 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
 
     case = load_case()
     base = load_scenario_set("stochastic", case)
-    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
-                    duration_months=6, severity=0.8)
     closure = ChokepointClosure(type="chokepoint_closure", chokepoint="malacca", start_month=2, duration_months=3)
     # Madagascar's graphite is banned to no member in any scenario: a ban on it adds rows
     japan_only = ExportBan(type="export_ban", commodity="graphite", supplier="madagascar", members=["JP"],
                            start_month=1, duration_months=4, severity=1.0)
     steps = [  # (label, case, scenario set, options, expected path of the joint LP)
         ("first solve", case, base, RunOptions(), "cold"),
-        ("ban added to one scenario", case, _with_event(base, 3, ban), RunOptions(), "warm-numbers"),
+        ("ban added to one scenario", case, _with_event(base, _heavy(base), HEAVY_BAN), RunOptions(), "warm-numbers"),
         ("closure added", case, _with_event(base, 1, closure), RunOptions(), "warm-numbers"),
         ("supplier price edited", _edited(case, "suppliers", {"commodity": "graphite", "supplier": "china"},
                                           {"price_usd_per_t": 900.0}), base, RunOptions(), "warm-numbers"),
@@ -127,18 +134,16 @@ def test_warm_runner_matches_cold_solves_after_each_kind_of_edit():
 
 
 def test_slices_cover_exactly_what_an_edit_changes():
-    """A ban added to scenario 3 changes that scenario's rare-earth slice only; a price edit
+    """A ban added to heavy_rare_earth_2025 changes that scenario's heavy rare-earth slice only; a price edit
     changes its commodity in every scenario; a new horizon changes the structure (None)."""
     from optimizer.inputs import build_inputs, changed_slices
     from optimizer.scenarios import ExportBan, load_scenario_set
 
     case = load_case()
     base = load_scenario_set("stochastic", case)
-    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
-                    duration_months=6, severity=0.8)
     before = build_inputs(case, base, RunOptions(horizon_months=24))
-    after = build_inputs(case, _with_event(base, 3, ban), RunOptions(horizon_months=24))
-    assert changed_slices(before, after) == {(base.scenarios[3].name, "rare_earths")}
+    after = build_inputs(case, _with_event(base, _heavy(base), HEAVY_BAN), RunOptions(horizon_months=24))
+    assert changed_slices(before, after) == {("heavy_rare_earth_2025", "heavy_rare_earths")}
     priced = _edited(case, "suppliers", {"commodity": "graphite", "supplier": "china"}, {"price_usd_per_t": 900.0})
     assert changed_slices(before, build_inputs(priced, base, RunOptions(horizon_months=24))) == {
         (s.name, "graphite") for s in base.scenarios}
@@ -166,12 +171,10 @@ def test_risk_weighted_objective_takes_the_whole_model_path():
 
     case = load_case()
     base = load_scenario_set("stochastic", case)
-    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
-                    duration_months=6, severity=0.8)
     options = RunOptions(cvar_weight=0.5)
     solver = WarmSolver(options)
     solver.solve(case, base)
-    edited = _with_event(base, 3, ban)
+    edited = _with_event(base, _heavy(base), HEAVY_BAN)
     warm = solver.solve(case, edited)
     cold = solve_case(case, edited, "joint", options).joint
     assert solver.last_path == "warm"
@@ -180,24 +183,21 @@ def test_risk_weighted_objective_takes_the_whole_model_path():
 
 
 def test_a_scenario_edit_sends_only_the_rows_it_changes():
-    """A ban on China's rare earths to both members (severity 0.8, months 1-6) added to the
-    heavy_rare_earth_2025 scenario of the stochastic set, which already bans them at 0.35 for 12
-    months: the twelve rows Export_Ban_Constraint[heavy_rare_earth_2025, rare_earths, china, m, d],
-    m = KR, JP and d = 1..6, drop from 0.65 to 0.2 x the member's normal imports, and nothing else
-    changes. Exactly those twelve row sides are sent: a cost recomputed in another order (last-bit
+    """A ban on China's heavy rare earths to Japan (severity 0.95, months 4-9) added to the
+    heavy_rare_earth_2025 scenario of the stochastic set, which already bans them to Japan at 0.9
+    in those months: the six rows Export_Ban_Constraint[heavy_rare_earth_2025, heavy_rare_earths,
+    china, JP, d], d = 4..9, drop from 0.1 to 0.05 x Japan's normal imports, and nothing else
+    changes. Exactly those six row sides are sent: a cost recomputed in another order (last-bit
     differences) would be sent too, and costs HiGHS its hot start."""
     from optimizer.scenarios import ExportBan, load_scenario_set
 
     case = load_case()
     base = load_scenario_set("stochastic", case)
-    ban = ExportBan(type="export_ban", commodity="rare_earths", supplier="china", start_month=1,
-                    duration_months=6, severity=0.8)
     solver = WarmSolver()
     solver.solve(case, base)
-    index = [s.name for s in base.scenarios].index("heavy_rare_earth_2025")
-    solver.solve(case, _with_event(base, index, ban))
+    solver.solve(case, _with_event(base, _heavy(base), HEAVY_BAN))
     assert solver.last_path == "warm-numbers"
-    assert solver.last_changes == {"column_bounds": 0, "costs": 0, "row_sides": 12, "coefficients": 0}
+    assert solver.last_changes == {"column_bounds": 0, "costs": 0, "row_sides": 6, "coefficients": 0}
     solver.close()
 
 
