@@ -39,6 +39,8 @@ from .scenarios import ScenarioSet
 from .solve import CompiledLP, SolveOutcome, new_highs, run_compiled
 from .template import index_by_scenario, structures, write_first_stage_costs, write_scenario_numbers
 
+DEFAULT_SIMPLEX, PRIMAL_SIMPLEX = 1, 4  # HiGHS simplex_strategy: its default (dual) and primal
+
 
 @dataclass
 class _Held:
@@ -129,6 +131,7 @@ class WarmSolver:
         the inputs unchanged."""
         if self.last_path == "unchanged":
             return self._solution.outcome
+        self._held.highs.setOptionValue("simplex_strategy", self._simplex_strategy())
         outcome = run_compiled(self._held.highs, self._held.log_path)
         if self.last_path == "cold" and outcome.optimal:
             # HiGHS solved the presolved LP; one more run on the unchanged LP sets its simplex up
@@ -137,6 +140,16 @@ class WarmSolver:
             # warm run 1.1 s without this run, 0.6 s with it)
             self._held.highs.run()
         return outcome
+
+    def _simplex_strategy(self) -> int:
+        """Primal simplex when only costs changed: the held basis stays primal feasible and a few
+        primal iterations restore optimality, where dual simplex starts dual infeasible (a price
+        edit at 120x50: 150 primal iterations, 2.9 s, against 32,562 dual ones, 7.5 s). Otherwise
+        HiGHS's default choice (dual simplex after a bound or right-hand-side change)."""
+        changes = self.last_changes
+        costs_only = self.last_path != "cold" and changes["costs"] > 0 and not (
+            changes["column_bounds"] or changes["row_sides"] or changes["coefficients"])
+        return PRIMAL_SIMPLEX if costs_only else DEFAULT_SIMPLEX
 
     def finish(self, outcome: SolveOutcome) -> Solution:
         """The solution of run()'s outcome: its tables read through the held LP's layout."""

@@ -269,3 +269,26 @@ def test_inputs_rebuilt_after_a_data_edit_equal_a_fresh_build(edit, reused):
     assert rebuilt == fresh
     changed = {name for name in SCENARIO_KEYED if getattr(before, name) != getattr(fresh, name)}
     assert changed and changed <= set(SCENARIO_KEYED) - reused
+
+
+def test_a_cost_only_edit_is_resolved_by_primal_simplex_and_a_ban_by_dual():
+    """A supplier's price changes costs only: the held basis stays primal feasible, so primal
+    simplex (HiGHS simplex_strategy 4) re-solves it; a ban changes row sides: dual (the default,
+    1). Both reach a cold solve's optimum."""
+    case = load_case()
+    from optimizer.scenarios import load_scenario_set
+
+    base = load_scenario_set("stochastic", case)
+    solver = WarmSolver()
+    solver.solve(case, base)
+    priced = _edited(case, "suppliers", {"commodity": "rare_earths", "supplier": "china"}, {"price_usd_per_t": 20000.0})
+    warm = solver.solve(priced, base)
+    assert solver.last_changes["costs"] > 0 and solver.last_changes["row_sides"] == 0
+    assert solver._held.highs.getOptionValue("simplex_strategy")[1] == 4
+    assert warm.objective_musd == pytest.approx(solve_case(priced, base, "joint").joint.objective_musd, rel=1e-9)
+    edited = _with_event(base, _heavy(base), HEAVY_BAN)
+    warm = solver.solve(priced, edited)
+    assert solver.last_changes["row_sides"] > 0
+    assert solver._held.highs.getOptionValue("simplex_strategy")[1] == 1
+    assert warm.objective_musd == pytest.approx(solve_case(priced, edited, "joint").joint.objective_musd, rel=1e-9)
+    solver.close()
