@@ -6,7 +6,7 @@ same optimum (tests/test_bench_agree.py). Each step takes the state the previous
     build(inputs) -> model;  hand_off(model, highs_options) -> solver;  solve(solver) -> None;
     extract(solver) -> Extracted (objective in k$, the results a caller would use)
 
-- ``pyomo-core``: the project's single LP (solve_coalition): optimizer.assemble.assemble (one
+- ``pyomo-core``: the project's single LP (solve_coalition): optimizer.lp.assemble.assemble (one
   scenario built by the blocks in Pyomo and compiled, the extensive form over the scenario tree
   assembled from its arrays), CompiledLP.pass_to (addRows + addCols), then the result tables from
   HiGHS's arrays through the LP's layout. It is the **reference** of the other approaches: the
@@ -41,10 +41,10 @@ from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
 from pyomo.environ import Var
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from optimizer.assemble import assemble
+from optimizer.lp.assemble import assemble
 from optimizer.decompose import lp_size, outcome_and_tables, solve_decomposed
 from optimizer.inputs import ModelInputs
-from optimizer.layout import LPLayout
+from optimizer.lp.layout import LPLayout
 from optimizer.model import build_model
 from optimizer.results import extract_tables
 from optimizer.solve import SolveOutcome, compile_and_solve, solve_compiled, solver_name
@@ -83,7 +83,7 @@ def _highs_size(h: highspy.Highs) -> tuple[int, int, int]:
 # --- pyomo-core: the project's own path (solve_coalition); pyomo-whole: the whole model built --
 
 class _CoreRun:
-    """solve_coalition's route for one LP: optimizer.assemble.assemble (one scenario built in Pyomo
+    """solve_coalition's route for one LP: optimizer.lp.assemble.assemble (one scenario built in Pyomo
     and compiled, the extensive form assembled from it), solve_compiled, extract_tables."""
 
     def __init__(self, inputs: ModelInputs):

@@ -7,7 +7,7 @@ line with ``"event": "done"``. Peak memory is the kernel's high-water mark of th
 resident set (VmHWM in /proc/self/status), taken after each step.
 
 Task kinds: ``grid`` (one approach at one size), ``setting`` (HiGHS options on the project's
-extensive form, optimizer.assemble), ``resolve`` (one edit, then a warm re-solve, then the edited
+extensive form, optimizer.lp.assemble), ``resolve`` (one edit, then a warm re-solve, then the edited
 LP solved cold as the reference; see bench/resolve.py).
 """
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import highspy
 
 from optimizer import Case, RunOptions, ScenarioSet, load_case, load_scenario_set
-from optimizer.assemble import assemble
+from optimizer.lp.assemble import assemble
 from optimizer.inputs import ModelInputs, build_inputs
 
 from .scenario_generator import generate_scenario_set
@@ -91,7 +91,7 @@ def run_grid(task: dict) -> None:
 
 
 def run_setting(task: dict) -> None:
-    """HiGHS with the task's options on the extensive form (optimizer.assemble.assemble), as
+    """HiGHS with the task's options on the extensive form (optimizer.lp.assemble.assemble), as
     solve_coalition hands it over (CompiledLP.pass_to); only HiGHS's run is timed."""
     compiled, _ = assemble(make_setup(task).inputs)
     highs = highspy.Highs()

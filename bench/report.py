@@ -1,7 +1,7 @@
 """Turn the raw measurements of bench/run.py into tables, fitted exponents and targets.
 
 Definitions (also in bench/README.md):
-- the reference is the project's own extensive form (optimizer.assemble.assemble): the grid's
+- the reference is the project's own extensive form (optimizer.lp.assemble.assemble): the grid's
   pyomo-core row at the same size (else the HiGHS `default` setting's run on it);
 - overhead = build + hand-off: what the modelling layer costs before HiGHS starts;
 - overhead vs core = an approach's overhead / pyomo-core's at the same size;
@@ -267,7 +267,7 @@ def _settings_table(rows: list[dict]) -> str:
               _f(r.get("max_primal_infeasibility"), "{:.1e}"),
               _f(r.get("max_dual_infeasibility"), "{:.1e}"), _f(r.get("peak_rss_mb"), "{:,.0f}")]
              for r in rows]
-    return "HiGHS settings on the extensive form (optimizer.assemble)\n" + _table(
+    return "HiGHS settings on the extensive form (optimizer.lp.assemble)\n" + _table(
         ["setting", "T x S", "solve s", "vs default", "status", "simplex it", "ipm it", "rel diff",
          "max primal inf", "max dual inf", "peak MB"], lines)
 

@@ -38,7 +38,7 @@ costs of every rare-earth route from China change in every scenario.
 Each resolver builds and cold-solves the LP (reported, not the point), applies the edit the
 cheapest way its interface allows, re-solves warm and reads the new solution back, and reports the
 time from the edit to the new optimum, split into where it goes. Then (untimed) the edited inputs'
-extensive form is solved cold (optimizer.assemble, a fresh HiGHS): its objective is the reference
+extensive form is solved cold (optimizer.lp.assemble, a fresh HiGHS): its objective is the reference
 the warm objective is checked against.
 """
 
@@ -54,7 +54,7 @@ from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.solvers.highs import Highs as ContribHighs
 
 from optimizer import Case, ScenarioSet
-from optimizer.assemble import assemble
+from optimizer.lp.assemble import assemble
 from optimizer.edits import CellEdit, apply_edits
 from optimizer.inputs import ModelInputs, build_inputs, with_scenarios
 from optimizer.keys import Keys

@@ -11,44 +11,20 @@ from pathlib import Path
 import click
 
 from .assumptions import FILE as ASSUMPTIONS_FILE, load_assumptions
-from .case import DEFAULT_DATA_DIR, load_case
+from .cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Group, data_option, fail, load_inputs,
+                         scenario_dir_option)
+from .coop.cli import coop
 from .errors import InputError
 from .inputs import SHARING_RULES, RunOptions
 from .output import write_run
 from .report import render_text, summary
 from .run import MODES, solve_case
-from .scenarios import DEFAULT_SCENARIO_DIR, list_scenarios, load_scenario_set
+from .scenarios import list_scenarios
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL = 0, 1, 2
 UI_APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
 
-data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-                           default=DEFAULT_DATA_DIR, show_default=True, help="Folder of input CSV tables.")
-scenario_dir_option = click.option("--scenario-dir", type=click.Path(file_okay=False, path_type=Path),
-                                   default=DEFAULT_SCENARIO_DIR, show_default=True,
-                                   help="Folder of scenario YAML files.")
 
-
-class _BadInputExit1:
-    """Click exits 2 on a usage error; here 2 means 'not optimal', so a bad argument exits 1."""
-
-    def make_context(self, *args, **kwargs):
-        try:
-            return super().make_context(*args, **kwargs)
-        except click.UsageError as exc:
-            exc.exit_code = EXIT_BAD_INPUT
-            raise
-
-
-class _Command(_BadInputExit1, click.Command):
-    pass
-
-
-class _Group(_BadInputExit1, click.Group):
-    command_class = _Command
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Korea-Japan critical-mineral and LNG stockpile optimizer (Pyomo LP, HiGHS)."""
 
@@ -59,14 +35,14 @@ def main() -> None:
 @scenario_dir_option
 def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> None:
     """Check the data tables and scenario files (all of them if none are named)."""
-    case, sets = _load_inputs(data_dir, scenario_dir, scenarios or tuple(list_scenarios(scenario_dir)))
+    case, sets = load_inputs(data_dir, scenario_dir, scenarios or tuple(list_scenarios(scenario_dir)))
     rows = sum(len(df) for df in case.tables.values())
     click.echo(f"data OK: {len(case.tables)} tables, {rows} rows in {case.origin}")
     if (Path(data_dir) / ASSUMPTIONS_FILE).is_file():
         try:
             assumptions = load_assumptions(case, data_dir)
         except InputError as exc:
-            _fail(exc)
+            fail(exc)
         click.echo(f"assumptions OK: {len(assumptions)} rows, each in range and matching the data")
     else:
         click.echo(f"assumptions: none ({ASSUMPTIONS_FILE} not in {data_dir})")
@@ -100,7 +76,7 @@ def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: 
     """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file).
 
     Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
-    case, sets = _load_inputs(data_dir, scenario_dir, scenarios)
+    case, sets = load_inputs(data_dir, scenario_dir, scenarios)
     options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit, workers=workers,
                          sharing=sharing)
     results = []
@@ -144,30 +120,6 @@ def ui(streamlit_args: tuple[str, ...]) -> None:
                "--browser.gatherUsageStats", "false", *streamlit_args]
     sys.exit(subprocess.run(command, check=False).returncode)
 
-
-def _load_inputs(data_dir: Path, scenario_dir: Path, names: tuple[str, ...]):
-    """Load the case and every named scenario set, reporting all input problems at once."""
-    try:
-        case = load_case(data_dir)
-    except InputError as exc:
-        _fail(exc)
-    problems, sets = [], []
-    for name in names:
-        try:
-            sets.append(load_scenario_set(name, case, scenario_dir))
-        except InputError as exc:
-            problems += exc.problems
-    if problems:
-        _fail(InputError(problems))
-    return case, sets
-
-
-def _fail(exc: InputError) -> None:
-    click.echo(exc.report(), err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-from .coop_cli import coop  # noqa: E402  (registered last: it reuses this module's options)
 
 main.add_command(coop)
 

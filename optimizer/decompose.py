@@ -8,7 +8,7 @@ from all others). Once the master's columns are fixed the leaves are independent
 is the extensive form's master part with one variable theta per leaf and cuts
 theta_l >= F_l(x_k) + g_k (x - x_k), where F_l(x) is leaf l's cost with x fixed and g_k its
 gradient (the reduced costs of the fixed columns its rows read). Each leaf's LP is the
-one-scenario template (optimizer.template) with its numbers written in, the columns of the master
+one-scenario template (optimizer.lp.template) with its numbers written in, the columns of the master
 fixed and the master's rows freed; it stays in its own HiGHS instance and is re-solved warm as x
 moves. The loop stops when the best plan found is within a relative gap of the master's lower
 bound. The final plan is laid out as the extensive form's solution, so its tables are read as the
@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 from pyomo.common.gc_manager import PauseGC
 
-from .assemble import Assembly, assembly
+from .lp.assemble import Assembly, assembly
 from .inputs import ModelInputs
-from .layout import MISSING
+from .lp.layout import MISSING
 from .model.timing import decision_months
 from .results import extract_tables
 from .solve import CompiledLP, SolveOutcome, log_warnings, new_highs, read_outcome, solver_name
-from .template import ScenarioTemplate, split_by_scenario
+from .lp.template import ScenarioTemplate, split_by_scenario
 
 REL_GAP = 1e-9
 MAX_ITERATIONS = 500

@@ -1,7 +1,7 @@
 """Keys of one indexed component, column-wise: what a block's numbers are computed from.
 
 A bound, right-hand side or cost is computed for many keys at once (a whole component when the
-blocks build it, one scenario's keys when optimizer.template writes numbers into a derived LP, the
+blocks build it, one scenario's keys when optimizer.lp.template writes numbers into a derived LP, the
 keys with a nonzero value when the result tables price a solution). Keys holds them one column per
 key element and finds each column's distinct names once (its codes), so a value that depends on a
 name (a commodity's holding cost, a supplier's capacity, a scenario's row of a ScenarioTable) is

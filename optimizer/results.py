@@ -1,6 +1,6 @@
 """Turn an optimal solve into tidy DataFrames, in tonnes and US dollars (data's units).
 
-Values and duals are read from HiGHS's arrays through the LP's layout (optimizer.layout), the
+Values and duals are read from HiGHS's arrays through the LP's layout (optimizer.lp.layout), the
 tables' key columns from its families' keys column-wise (no tuple per row), and costs are priced
 with the objective's own terms (optimizer.model.costs).
 """
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import DAYS_PER_YEAR, MODEL_MONEY_PER_MUSD, USD_PER_MODEL_MONEY, ModelInputs
-from .layout import Family, LPLayout, expanded
+from .lp.layout import Family, LPLayout, expanded
 from .model.costs import COST_TERMS, FIRST_STAGE_ITEMS, SCENARIO_ITEMS
 from .solve import SolveOutcome
 

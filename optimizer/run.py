@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from .assemble import assemble
+from .lp.assemble import assemble
 from .case import Case
 from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, RunOptions, build_inputs, capacity_split
 from .model.costs import POLICY_ITEMS
@@ -18,7 +18,7 @@ from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
 from .decompose import lp_size, outcome_and_tables, solve_decomposed
-from .layout import LPLayout
+from .lp.layout import LPLayout
 from .solve import SolveOutcome, solve_compiled, solver_name
 
 MODES = ("joint", "independent", "both")

@@ -17,7 +17,7 @@ class ScenarioTable(Mapping):
     It reads as the dict it stands for, keyed (s, *tail) in scenario-major product order, so the
     blocks look up p.demand[(s, c, m, t)] as before. But one scenario's values are one row, and the
     values at many keys are found by position (take) rather than one dict lookup per key: a
-    derived scenario LP's numbers (optimizer.template) cost a few array operations."""
+    derived scenario LP's numbers (optimizer.lp.template) cost a few array operations."""
 
     def __init__(self, scenarios: list[str], levels: tuple[list, ...], values: np.ndarray):
         self.scenarios, self.levels = list(scenarios), tuple(list(level) for level in levels)

@@ -3,7 +3,7 @@
 The Pyomo model is compiled to matrix form by Pyomo's LinearStandardFormCompiler and handed to
 HiGHS as numpy arrays (rows, then columns with their matrix entries): measured 2-4x faster than a
 persistent interface that walks every row (shared/PERFORMANCE_NOTES.md, bench/). Primal values
-and duals come back as arrays in the compiled LP's column and row order (optimizer.layout maps
+and duals come back as arrays in the compiled LP's column and row order (optimizer.lp.layout maps
 them to the model's components).
 """
 

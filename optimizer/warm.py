@@ -2,14 +2,14 @@
 
 WarmSolver keeps one coalition's LP in HiGHS. After an edit it finds the (scenario, commodity)
 slices of the LP whose numbers changed (optimizer.inputs.changed_slices), assembles the LP of
-those slices only (optimizer.assemble), maps their rows and columns onto the LP HiGHS holds by
+those slices only (optimizer.lp.assemble), maps their rows and columns onto the LP HiGHS holds by
 component name and index, and sends only the numbers that differ; HiGHS restarts from its last
 basis (and skips presolve). An edit of scenario events alone rebuilds only that scenario's inputs
-and writes its numbers straight into the held LP (optimizer.template), without Pyomo; so does a
+and writes its numbers straight into the held LP (optimizer.lp.template), without Pyomo; so does a
 data edit that reaches the LP only through those numbers and the cost terms (prices, capacities,
 demand, costs), whose scenario inputs are recomputed only where the edited data reaches them
 (build_inputs(previous=...)). A change of structure (another horizon, a new ban group, a new
-route, a risk weight) assembles the whole LP again (optimizer.assemble): sent as changes when the
+route, a risk weight) assembles the whole LP again (optimizer.lp.assemble): sent as changes when the
 matrix pattern is unchanged, else solved cold.
 
 WarmRunner does the same for solve_case's joint / independent / both runs, one WarmSolver per LP,
@@ -28,16 +28,16 @@ import highspy
 import numpy as np
 from pyomo.common.gc_manager import PauseGC
 
-from .assemble import assemble
+from .lp.assemble import assemble
 from .case import Case
 from .inputs import (SCENARIO_KEYED, ModelInputs, RunOptions, build_inputs, changed_slices, merge_scenarios,
                      restrict, with_scenarios)
-from .layout import MISSING, LPLayout
+from .lp.layout import MISSING, LPLayout
 from .run import (HIGHS_OPTIONS, Coalition, RunResult, Solution, resolved_options, run_coalitions,
                   solution_from)
 from .scenarios import ScenarioSet
 from .solve import CompiledLP, SolveOutcome, new_highs, run_compiled
-from .template import index_by_scenario, structures, write_first_stage_costs, write_scenario_numbers
+from .lp.template import index_by_scenario, structures, write_first_stage_costs, write_scenario_numbers
 
 DEFAULT_SIMPLEX, PRIMAL_SIMPLEX = 1, 4  # HiGHS simplex_strategy: its default (dual) and primal
 
@@ -55,7 +55,7 @@ class _Held:
     options: RunOptions
     scenarios: tuple  # the scenario set's scenarios (name, probability, events)
     capacity_share: dict | None
-    structure: dict  # scenario -> its supplier-capacity rows (optimizer.template.structures)
+    structure: dict  # scenario -> its supplier-capacity rows (optimizer.lp.template.structures)
     # the held matrix row-wise, made on the first slice edit; only its pattern is read, which
     # stays the held LP's for as long as it is held (a warm rebuild keeps the pattern)
     rows_pattern: object = None
@@ -184,7 +184,7 @@ class WarmSolver:
         probabilities, or data that feeds only scenario numbers and costs): those scenarios'
         numbers at the keys they own, their costs (all of them, or with all_costs=False only those
         that vary by scenario) and with first_stage the first stage's costs are written straight
-        into a copy of the held arrays (optimizer.template) and the differences sent."""
+        into a copy of the held arrays (optimizer.lp.template) and the differences sent."""
         new = self._held.compiled.with_own_numbers()
         for scenario in scenarios:
             write_scenario_numbers(new, self._held.layout, inputs, scenario, all_costs=all_costs)

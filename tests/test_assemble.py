@@ -1,13 +1,13 @@
-"""The assembled single LP (optimizer/assemble.py) is the LP the blocks build whole."""
+"""The assembled single LP (optimizer/lp/assemble.py) is the LP the blocks build whole."""
 
 import numpy as np
 import pytest
 
 from builders import ban, scenarios, tiny_case
 from optimizer import RunOptions, load_case, load_scenario_set, solve_case
-from optimizer.assemble import assemble
+from optimizer.lp.assemble import assemble
 from optimizer.inputs import build_inputs, capacity_split
-from optimizer.layout import MISSING, LPLayout
+from optimizer.lp.layout import MISSING, LPLayout
 from optimizer.model import build_model
 from optimizer.solve import CompiledLP
 
@@ -74,7 +74,7 @@ def test_assembled_lp_is_the_whole_lp_for_generated_scenarios():
     transfers, swaps and cover floors on, so that every block and both first-stage row families
     are in the LP. Costs, bounds, sides and every matrix entry are the whole model's, bit for bit."""
     from bench.scenario_generator import generate_scenario_set
-    from optimizer.template import structures
+    from optimizer.lp.template import structures
 
     case = load_case()
     scenario_set = generate_scenario_set(case, 12, 18, seed=3)

@@ -10,15 +10,15 @@ from bench.resolve import (UI_SCENARIO, edited_rows, edited_scenario_set, refere
                            scenario_edit)
 from bench.scenario_generator import CALM_PROBABILITY, generate_scenario_set
 from optimizer import RunOptions, load_case, load_scenario_set
-from optimizer.assemble import assemble
+from optimizer.lp.assemble import assemble
 from optimizer.inputs import build_inputs
-from optimizer.layout import MISSING
+from optimizer.lp.layout import MISSING
 from optimizer.scenarios import ExportBan
 from optimizer.warm import WarmSolver
 
 REL_TOL = 1e-6
 BUILDS = ("pyomo-core", "pyomo-whole", "pyomo-decomposed")
-REFERENCE = "pyomo-core"  # the extensive form, assembled (optimizer.assemble)
+REFERENCE = "pyomo-core"  # the extensive form, assembled (optimizer.lp.assemble)
 
 
 @pytest.fixture(scope="module")

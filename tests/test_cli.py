@@ -118,3 +118,11 @@ def test_workers_option_is_checked():
     assert run("solve", "baseline", "--workers", "0").exit_code == 1
     result = run("solve", "baseline", "--json", "--horizon", "3", "--workers", "1")
     assert result.exit_code == 0 and json.loads(result.stdout)["status"] == "optimal"
+
+
+def test_a_usage_error_exits_1_in_every_command():
+    """Exit 2 means 'not optimal'; a wrong option or a missing argument is bad input (1), also in
+    `stockpile coop`, which once kept Click's own 2."""
+    for args in (("solve", "--bogus"), ("solve",), ("coop", "--bogus"), ("coop",), ("validate", "--bogus")):
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)

@@ -1,4 +1,4 @@
-"""optimizer.coop_tables: the Cooperation page's tables, checks and cache key, without Streamlit.
+"""optimizer.coop.tables: the Cooperation page's tables, checks and cache key, without Streamlit.
 
 The shipped rare-earth case (Japan banned for 2 months) over 6 months is small enough to solve in
 about two seconds; its numbers are read from the report, never typed in."""
@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from builders import ban, scenarios, tiny_case
-from optimizer import RunOptions, coop_tables, load_case, load_scenario_set
+from optimizer import RunOptions, load_case, load_scenario_set
+from optimizer.coop import tables as coop_tables
 from optimizer.coop import NotOptimalError, cooperation_report
-from optimizer.coop_report import coop_summary
+from optimizer.coop.report import coop_summary
 
 REL = 1e-9
 

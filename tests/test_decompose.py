@@ -61,7 +61,7 @@ def test_decomposition_in_two_worker_processes_matches_one():
 
 
 def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
-    """Each scenario LP derived from its structure's template (optimizer/template.py) is, array by
+    """Each scenario LP derived from its structure's template (optimizer/lp/template.py) is, array by
     array, the LP that build_model + the compiler give for that scenario alone: same columns and
     rows in the same places (its keys the template's, renamed), same costs, bounds, sides and
     matrix, bit for bit (a cost that differs in its last bit would be sent to HiGHS as an edit by
@@ -71,9 +71,9 @@ def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
 
     from bench.scenario_generator import generate_scenario_set
     from optimizer.inputs import build_inputs
-    from optimizer.layout import MISSING
+    from optimizer.lp.layout import MISSING
     from optimizer.model.timing import in_tree
-    from optimizer.template import ScenarioTemplate, split_by_scenario, structures
+    from optimizer.lp.template import ScenarioTemplate, split_by_scenario, structures
 
     case = load_case()
     scenario_set = generate_scenario_set(case, 24, 24, seed=3)
@@ -103,7 +103,7 @@ def test_decomposition_with_bans_on_one_member_matches_single_lp():
     its scenario has no such ban, which the supplier's row implies), so that one Pyomo model
     serves all. The optimum must equal the single LP's (gap 1e-9) and the tables must add up to it."""
     from bench.scenario_generator import generate_scenario_set
-    from optimizer.template import split_by_scenario, structures, template_inputs
+    from optimizer.lp.template import split_by_scenario, structures, template_inputs
     from optimizer.inputs import build_inputs
 
     case = load_case()

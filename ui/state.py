@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from optimizer import RunOptions, RunResult, coop_tables, load_case, load_scenario_set, planner
+from optimizer import RunOptions, RunResult, load_case, load_scenario_set, planner
+from optimizer.coop import tables as coop_tables
 from optimizer.coop import DEFAULT_RISK_WEIGHTS, CooperationReport, NotOptimalError, cooperation_report
 from optimizer.warm import WarmRunner
 

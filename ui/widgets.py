@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from optimizer import coop_tables, planner
+from optimizer import planner
+from optimizer.coop import tables as coop_tables
 
 CHANGED_STYLE = "background-color: #fff3b0; font-weight: 600"  # a difference worth a look
 PROBLEM_STYLE = "background-color: #ffd6d6; color: #8b0000"  # an invalid cell

@@ -33,7 +33,7 @@ def _add_costs(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     """Expected_Cost, and with a risk weight each scenario's Scenario_Total_Cost[s], from COST_TERMS
     as flat linear expressions: one coefficient per variable, the sum of its terms' coefficients,
     each scenario term's times the probability of the node its decision belongs to, added in
-    COST_TERMS order (as optimizer.template writes them). Pyomo's compiler reads a flat sum much
+    COST_TERMS order (as optimizer.lp.template writes them). Pyomo's compiler reads a flat sum much
     faster than nested named sums (they were 40 % of the hand-off)."""
     m.Expected_Cost = pyo.Expression(expr=_linear(
         [pair for name, (keys, a) in _cost_coefficients(m, p, lambda name, keys: key_weights(p, name, keys)).items()

@@ -3,7 +3,7 @@
 The objective's Pyomo expressions (Expected_Cost, and Scenario_Total_Cost for the CVaR rows) are
 built from these terms, the result tables price a solution's column values with them, and the
 scenario decomposition and the warm re-solve write derived LPs' costs from them
-(optimizer/template.py), so a cost is never written twice.
+(optimizer/lp/template.py), so a cost is never written twice.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def variable_costs(p: ModelInputs, keys: dict[str, Keys],
     the node each key's decision belongs to, optimizer.model.timing.key_weights).
 
     The objective (optimizer/model/build.py) and the numbers written into derived LPs
-    (optimizer/template.py) both come from here, so a derived LP's costs are the built LP's bit
+    (optimizer/lp/template.py) both come from here, so a derived LP's costs are the built LP's bit
     for bit (the warm re-solve compares them exactly)."""
     costs: dict[str, np.ndarray] = {}
     weights: dict[str, np.ndarray | float] = {}  # per variable: its terms share the keys

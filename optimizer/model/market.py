@@ -40,7 +40,7 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
     m.Market_Balance_Constraint = pyo.Constraint(index, rule=market_balance_rule)
 
 
-# Computed for many keys (s, c, m, t) at once, for the blocks and for optimizer.template.
+# Computed for many keys (s, c, m, t) at once, for the blocks and for optimizer.lp.template.
 
 def balance_rhs(p: ModelInputs, keys: Keys) -> np.ndarray:
     """Market_Balance_Constraint[s, c, m, t]'s lower side: demand."""

@@ -63,7 +63,7 @@ def add_components(m: pyo.ConcreteModel, p: ModelInputs) -> None:
                          doc="domestic output and recycling used in month t (units/month)")
 
 
-# The numbers below are computed for many keys at once: the blocks and optimizer.template (which
+# The numbers below are computed for many keys at once: the blocks and optimizer.lp.template (which
 # writes a scenario's numbers straight into an LP's arrays) both call them, so each is written once.
 
 def import_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
@@ -85,7 +85,7 @@ def ban_row_upper(p: ModelInputs, keys: Keys) -> np.ndarray:
     """Export_Ban_Constraint[s, c, k, m, d]'s right-hand side per key: the share of member m's
     normal imports from k still allowed while a ban is active; the supplier's capacity (the row is
     then implied by the supplier's row) in the other months, and for a row of a member no ban of
-    scenario s targets (a scenario LP derived from another's may carry such a row, optimizer.template)."""
+    scenario s targets (a scenario LP derived from another's may carry such a row, optimizer.lp.template)."""
     share = np.fromiter(map(p.ban_rows.get, keys.tuples(), [1.0] * len(keys)), dtype=float, count=len(keys))
     normal = keys.per_name((1, 2, 3), lambda ckm: p.normal_imports.get(ckm, 0.0))
     capacity = keys.per_name((1, 2), p.supplier_capacity)

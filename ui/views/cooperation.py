@@ -5,8 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from optimizer import coop_tables, planner
-from optimizer.coop_report import coop_summary
+from optimizer import planner
+from optimizer.coop import tables as coop_tables
+from optimizer.coop.report import coop_summary
 from ui import charts, state, widgets
 
 RULES_HELP = ("**Shapley value**: each member pays its average extra cost over every order in which "

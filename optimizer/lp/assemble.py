@@ -3,7 +3,7 @@
 The LP of docs/model.md is block-angular. Its first stage (New_Capacity, Initial_Stock and the
 rows that read them alone) is shared; every other column and row belongs to one scenario, and a
 scenario's rows read its own columns and the first stage only. Each scenario's block has the
-structure of one template (optimizer.template: a Pyomo model of the first scenario alone, given
+structure of one template (optimizer.lp.template: a Pyomo model of the first scenario alone, given
 every ban group's supplier rows, compiled once) with that scenario's numbers written in and its
 costs weighted by its probability; the supplier rows of ban groups the scenario does not have are
 left out, as the blocks leave them out of its model. So the blocks build one scenario in Pyomo,
@@ -25,10 +25,10 @@ import numpy as np
 import scipy.sparse
 from pyomo.common.gc_manager import PauseGC
 
-from .inputs import ModelInputs
+from ..inputs import ModelInputs
+from ..model.timing import FIRST_STAGE, decision_months, key_weights
+from ..solve import CompiledLP
 from .layout import MISSING, Family, LPLayout, laid_out
-from .model.timing import FIRST_STAGE, decision_months, key_weights
-from .solve import CompiledLP
 from .template import ScenarioTemplate, split_by_scenario, template_inputs, write_scenario_numbers
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .coop import CooperationReport
-from .output import staged_folder, write_json
-from .report import indent_block, records
+from ..output import staged_folder, write_json
+from ..report import indent_block, records
+from .game import CooperationReport
 
 FMT = {"float_format": lambda v: f"{v:,.2f}", "index": False}
 

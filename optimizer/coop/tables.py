@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from .coop import CooperationReport, core_violations
+from .game import CooperationReport, core_violations
 
 RULES = {"alone_musd": "cost alone", "shapley_musd": "Shapley value", "iea_musd": "IEA rule",
          "least_core_musd": "least core"}  # share column -> the rule's name on the page

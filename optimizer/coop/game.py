@@ -13,12 +13,12 @@ from math import factorial
 import pandas as pd
 import pyomo.environ as pyo
 
-from .case import Case
-from .inputs import DAYS_PER_YEAR, RunOptions, capacity_split
-from .model.costs import POLICY_ITEMS
-from .run import Solution, solve_coalition
-from .scenarios import ScenarioSet
-from .solve import solve_model
+from ..case import Case
+from ..inputs import DAYS_PER_YEAR, RunOptions, capacity_split
+from ..model.costs import POLICY_ITEMS
+from ..run import Solution, solve_coalition
+from ..scenarios import ScenarioSet
+from ..solve import solve_model
 
 STOCKPILE_ITEMS = ("capital", "holding", "extra_holding", "handling")
 DEFAULT_RISK_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -18,14 +18,14 @@ from operator import itemgetter
 import highspy
 import numpy as np
 
-from .inputs import SCENARIO_TABLES, ModelInputs
-from .keys import Keys
+from ..inputs import SCENARIO_TABLES, ModelInputs
+from ..keys import Keys
+from ..model import build_model, market, supply
+from ..model.costs import COST_TERMS, variable_costs
+from ..model.timing import key_weights
+from ..solve import CompiledLP
+from ..tree import ScenarioTree
 from .layout import MISSING, Family, LPLayout
-from .model import build_model, market, supply
-from .model.costs import COST_TERMS, variable_costs
-from .model.timing import key_weights
-from .solve import CompiledLP
-from .tree import ScenarioTree
 
 # (rows or columns, component, which bound(s), value(inputs, Keys) -> one per key, nan = no bound)
 SCENARIO_NUMBERS = (
@@ -89,7 +89,7 @@ def index_by_scenario(layout: LPLayout) -> None:
 @dataclass
 class ScenarioTemplate:
     """A one-scenario, risk-neutral LP built and compiled once; its scenario's name is `scenario`,
-    its probability 1 (optimizer.template.split_by_scenario)."""
+    its probability 1 (optimizer.lp.template.split_by_scenario)."""
 
     scenario: str
     compiled: CompiledLP

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from .keys import Codes, Keys
-from .solve import CompiledLP
+from ..keys import Codes, Keys
+from ..solve import CompiledLP
 
 MISSING = -1  # position of a variable or row the compiler left out (it appears nowhere)
 
@@ -261,7 +261,7 @@ def expanded(layout: LPLayout, p) -> LPLayout:
     it reads, at the position of the owner's column or row (optimizer.tree). Keys come scenario
     by scenario, each scenario's in the order of the first scenario's (who owns every node it is
     in). Values and duals taken through it are per scenario, as the result tables show them."""
-    from .model.timing import decision_months, in_tree  # (the model imports this module)
+    from ..model.timing import decision_months, in_tree  # (the model imports this module)
 
     view = (p.tree.scenarios, p.tree.owner.tobytes())
     if view in layout.views:

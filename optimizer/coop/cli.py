@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, _load_inputs, data_option, scenario_dir_option
-from .coop import NotOptimalError, cooperation_report
-from .coop_report import coop_summary, render_coop_text, write_coop
-from .inputs import RunOptions
+from ..cli_common import EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, data_option, load_inputs, scenario_dir_option
+from ..inputs import RunOptions
+from .game import NotOptimalError, cooperation_report
+from .report import coop_summary, render_coop_text, write_coop
 
 
 def _weights(text: str) -> tuple[float, ...]:
@@ -24,7 +24,7 @@ def _weights(text: str) -> tuple[float, ...]:
     return values
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("scenario")
 @click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
 @click.option("--floors/--no-floors", default=False, show_default=True,
@@ -49,7 +49,7 @@ def coop(scenario: str, horizon: int | None, floors: bool, risk_level: float, ri
     except click.BadParameter as exc:
         click.echo(f"--risk-weights: {exc.message}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    case, [scenario_set] = _load_inputs(data_dir, scenario_dir, (scenario,))
+    case, [scenario_set] = load_inputs(data_dir, scenario_dir, (scenario,))
     if not as_json:
         click.echo(f"solving every coalition for {scenario_set.name} ...", err=True)
     try:
