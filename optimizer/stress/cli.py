@@ -1,0 +1,83 @@
+"""`stockpile stress`: today's stockpile (or another plan) under each scenario of a set."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..case import Case
+from ..cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, data_option, fail, load_inputs,
+                          scenario_dir_option)
+from ..errors import InputError, Problem
+from ..inputs import RunOptions
+from .core import stress_test
+from .plans import Plan, current_plan, load_plan
+from .report import render_stress_text, stress_summary, write_stress
+
+
+@click.command(cls=Command)
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--plan", "plan_source", default="current", show_default=True,
+              help="The stock to hold fixed: 'current' (stockpiles.csv), a CSV file with commodity, member, "
+                   "initial_stock_t [, new_capacity_t], or a run folder written by `stockpile solve --out` "
+                   "(its stockpile_plan.csv).")
+@click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
+@click.option("--levers/--no-levers", default=True, show_default=True,
+              help="Also solve with no lever and with each lever alone, to show what each covers.")
+@click.option("--optimal/--no-optimal", default=True, show_default=True,
+              help="Also solve the optimal plan, shown beside the fixed one.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the tables and summary.json to OUT/<scenario set>/.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of tables.")
+@data_option
+@scenario_dir_option
+def stress(scenarios: tuple[str, ...], plan_source: str, horizon: int | None, levers: bool, optimal: bool,
+           out_dir: Path | None, as_json: bool, data_dir: Path, scenario_dir: Path) -> None:
+    """Hold a plan's stock and storage fixed and solve only the recourse in each scenario of each
+    SCENARIO set: shortfall by member, commodity and month, the first month short, how long the
+    stock lasts, and what each lever (stock, spare supply, transfers, restraint) covers.
+
+    Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
+    case, sets = load_inputs(data_dir, scenario_dir, scenarios)
+    try:
+        plan = resolve_plan(plan_source, case)
+    except InputError as exc:
+        fail(exc)
+    results = []
+    for scenario_set in sets:
+        if not as_json:
+            click.echo(f"stress-testing plan '{plan.name}' on {scenario_set.name} ...", err=True)
+        try:
+            results.append(stress_test(case, scenario_set, plan, RunOptions(horizon_months=horizon), levers, optimal))
+        except InputError as exc:
+            fail(exc)
+    if out_dir is not None:
+        for result in results:
+            try:
+                click.echo(f"wrote {write_stress(result, out_dir / result.scenario_set.name)}", err=True)
+            except OSError as exc:
+                click.echo(f"cannot write results to {out_dir}: {exc.strerror or exc}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+    all_optimal = all(r.optimal_everywhere for r in results)
+    if as_json:
+        click.echo(json.dumps({"status": "optimal" if all_optimal else "not_optimal",
+                               "runs": [stress_summary(r) for r in results]}, indent=2, default=str))
+    else:
+        click.echo("\n\n".join(render_stress_text(r) for r in results))
+    sys.exit(EXIT_OK if all_optimal else EXIT_NOT_OPTIMAL)
+
+
+def resolve_plan(source: str, case: Case) -> Plan:
+    """'current', a plan CSV, or a run folder holding stockpile_plan.csv."""
+    if source == "current":
+        return current_plan(case)
+    path = Path(source)
+    if path.is_dir():
+        path = path / "stockpile_plan.csv"
+    if not path.exists():
+        raise InputError([Problem("--plan", None, None, f"'{source}' is neither 'current' nor a plan CSV nor a run "
+                                                        "folder with stockpile_plan.csv")])
+    return load_plan(path, case)
