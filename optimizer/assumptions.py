@@ -15,8 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from .case import DEFAULT_DATA_DIR, Case
+from .csvtext import read_csv_bytes
 from .edits import CellEdit
-from .errors import InputError, Problem
+from .errors import InputError, Problem, os_problem
 from .schema import TABLES_BY_NAME
 
 FILE = "assumptions.csv"
@@ -87,19 +88,24 @@ def load_assumptions(case: Case, data_dir: str | Path | None = None) -> list[Ass
     """Read data_dir/assumptions.csv and check it against `case`; raise InputError listing every
     problem (file, row, field, what would be valid)."""
     path = Path(data_dir or DEFAULT_DATA_DIR) / FILE
-    if not path.is_file():
-        raise InputError([Problem(FILE, None, None, f"file missing from {path.parent}")])
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(FILE, None, None, f"not a readable CSV file: {exc}")]) from None
-    missing = [c for c in COLUMNS if c not in df.columns]
+        text = read_csv_bytes(path.read_bytes(), FILE)
+    except FileNotFoundError:
+        raise InputError([Problem(FILE, None, None, f"file missing from {path.parent}")]) from None
+    except OSError as exc:
+        raise InputError([os_problem(FILE, exc, "read the file")]) from None
+    if not text.readable:
+        raise InputError(text.problems)
+    missing = [c for c in COLUMNS if c not in text.header]
     if missing:
-        raise InputError([Problem(FILE, 1, ",".join(missing), f"missing column(s); the header must be: "
-                                                               f"{','.join(COLUMNS)}")])
-    problems, out = [], []
+        raise InputError([Problem(FILE, text.header_line, ",".join(missing),
+                                  f"missing column(s); the header must be: {','.join(COLUMNS)}")])
+    problems, out = list(text.problems), []
+    df = pd.DataFrame(text.rows, columns=text.header, dtype=str)
     for i, row in df.iterrows():
-        assumption, row_problems = _parse(row, int(i) + 2, case)
+        if i in text.bad_rows:
+            continue
+        assumption, row_problems = _parse(row, text.row_lines[i], case)
         problems += row_problems
         if assumption is not None:
             out.append(assumption)

@@ -1,128 +1,190 @@
-"""The `stockpile` command: validate inputs and solve scenario sets from the terminal."""
+"""The `stockpile` command: a table of subcommands, each loaded only when it runs, so that
+`stockpile --help` and `--version` answer at once; an interrupt at any moment is one line and
+exit 130 (143 for SIGTERM), never a traceback."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-import click
-
-from .assumptions import FILE as ASSUMPTIONS_FILE, load_assumptions
-from .cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Group, data_option, fail, load_inputs,
-                         scenario_dir_option)
-from .coop.cli import coop
-from .errors import InputError
-from .inputs import SHARING_RULES, RunOptions
-from .output import write_run
-from .report import render_text, summary
-from .run import MODES, solve_case
-from .scenarios import list_scenarios
-
-UI_APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+import os
+import signal
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Korea-Japan critical-mineral and LNG stockpile optimizer (Pyomo LP, HiGHS)."""
+def _stop_while_loading(signum, frame):
+    """Ctrl-C while this module's imports run: nothing has been read or written yet."""
+    os.write(2, b"\nstockpile: interrupted (Ctrl-C) while starting; nothing was read or written\n")
+    os._exit(130)
 
 
-@main.command()
-@click.argument("scenarios", nargs=-1)
-@data_option
-@scenario_dir_option
-def validate(scenarios: tuple[str, ...], data_dir: Path, scenario_dir: Path) -> None:
-    """Check the data tables and scenario files (all of them if none are named)."""
-    case, sets = load_inputs(data_dir, scenario_dir, scenarios or tuple(list_scenarios(scenario_dir)))
-    rows = sum(len(df) for df in case.tables.values())
-    click.echo(f"data OK: {len(case.tables)} tables, {rows} rows in {case.origin}")
-    if (Path(data_dir) / ASSUMPTIONS_FILE).is_file():
+# Installed before the imports below and put back after them (a test importing this module keeps
+# its own handler); from then on LazyGroup.main catches every interrupt.
+_LOADING = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+try:
+    if _LOADING:
+        signal.signal(signal.SIGINT, _stop_while_loading)
+except ValueError:  # imported outside the main thread, which alone may set handlers
+    _LOADING = False
+
+import errno  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+import click  # noqa: E402
+
+from .cli_common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, Group  # noqa: E402
+
+# name -> ("module:attribute" of the click command, its one-line help for `stockpile --help`).
+# The module is imported only when the command runs or shows its own help; the help is kept here
+# so that listing the commands imports none of them (tests/test_cli.py checks the two agree).
+# A new command is one line here.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("optimizer.validate_cli:validate",
+                 "Check the data tables and scenario files (all of them if none are named)."),
+    "solve": ("optimizer.solve_cli:solve",
+              "Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file)."),
+    "coop": ("optimizer.coop.cli:coop",
+             "Coalition costs, fair cost shares (Shapley, IEA rule, core), swaps versus transfers and "
+             "the cost-risk frontier for one SCENARIO set."),
+    "stress": ("optimizer.stress.cli:stress",
+               "Stress-test today's stockpile (or another plan) against each SCENARIO set."),
+    "explain": ("optimizer.explain.cli:explain", "Explain why the joint plan of SCENARIO holds what it holds."),
+    "sweep": ("optimizer.sweep.cli:sweep",
+              "Sweep the assumption ranges (and scenario probabilities) of SCENARIO (default: stochastic)."),
+    "runs": ("optimizer.store.cli:runs",
+             "Past solves, coop runs and sweeps kept in the run store: list, show, compare, export."),
+    "ui": ("optimizer.ui_cli:ui", "Open the planner in a browser (streamlit run ui/app.py) on the shipped data."),
+}
+PACKAGE = "kj-stockpile"
+
+
+class LazyGroup(Group):
+    """A group whose commands are the COMMANDS table, imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands or name not in COMMANDS:
+            return self.commands.get(name)
+        module_name, attribute = COMMANDS[name][0].split(":")
         try:
-            assumptions = load_assumptions(case, data_dir)
-        except InputError as exc:
-            fail(exc)
-        click.echo(f"assumptions OK: {len(assumptions)} rows, each in range and matching the data")
-    else:
-        click.echo(f"assumptions: none ({ASSUMPTIONS_FILE} not in {data_dir})")
-    for s in sets:
-        click.echo(f"scenario OK: {s.name} ({len(s.scenarios)} scenario(s)) - {s.title}")
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise click.ClickException(f"the command '{name}' cannot load: {exc}; reinstall with "
+                                       "pip install -e .") from None
+        return getattr(module, attribute)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table, without importing any command."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, _stand_in(name).get_short_help_str(limit)) if name in COMMANDS
+                else (name, self.commands[name].get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
-@main.command()
-@click.argument("scenarios", nargs=-1, required=True)
-@click.option("--mode", type=click.Choice(MODES), default="joint", show_default=True,
-              help="joint: one plan with transfers; independent: each member alone; both: and the "
-                   "value of cooperation.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write result CSVs and a run record to OUT/<scenario set>/.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of tables.")
-@click.option("--horizon", type=click.IntRange(1, 600), help="Months to plan (default: the file's, else 24).")
-@click.option("--floors/--no-floors", default=False, show_default=True,
-              help="Enforce the days-of-cover targets of stockpiles.csv on the starting stock.")
-@click.option("--sharing", type=click.Choice(SHARING_RULES), default="proportional", show_default=True,
-              help="How a joint plan shares an unavoidable shortfall: in proportion to each member's normal "
-                   "demand (the IEA principle), or as cost alone decides.")
-@click.option("--time-limit", type=click.FloatRange(min=0), help="Seconds HiGHS may spend on each LP.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes for the scenario LPs of a decomposed solve (sets of 16 scenarios or "
-                   "more); more than one pays only for very large sets (bench/README.md).")
-@data_option
-@scenario_dir_option
-def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,
-          horizon: int | None, floors: bool, sharing: str, time_limit: float | None, workers: int,
-          data_dir: Path, scenario_dir: Path) -> None:
-    """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file).
-
-    Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
-    case, sets = load_inputs(data_dir, scenario_dir, scenarios)
-    options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit, workers=workers,
-                         sharing=sharing)
-    results = []
-    for scenario_set in sets:
-        if not as_json:
-            click.echo(f"solving {scenario_set.name} ({mode}) ...", err=True)
-        results.append(solve_case(case, scenario_set, mode, options))
-    if out_dir is not None:
-        for result in results:
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Click's main, but every usage error exits 1 (2 means 'not optimal') and an interrupt,
+        whenever it comes, prints one line and exits 130 (143 for SIGTERM)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        with _Signals(self) as signals:
             try:
-                path = write_run(result, out_dir / result.scenario_set.name)
-            except OSError as exc:
-                click.echo(f"cannot write results to {out_dir}: {exc.strerror or exc}", err=True)
-                sys.exit(EXIT_BAD_INPUT)
-            click.echo(f"wrote {path}", err=True)
-    all_optimal = all(r.optimal for r in results)
-    if as_json:
-        payload = {"status": "optimal" if all_optimal else "not_optimal",
-                   "runs": [summary(r) for r in results]}
-        click.echo(json.dumps(payload, indent=2, default=str))
-    else:
-        click.echo("\n\n".join(render_text(r) for r in results))
-    sys.exit(EXIT_OK if all_optimal else EXIT_NOT_OPTIMAL)
+                code = super().main(args, prog_name or "stockpile", complete_var, False, **extra)
+            except BaseException as exc:  # noqa: BLE001 - each kind is handled or raised again in _exit_code
+                code = _exit_code(exc, signals.received)
+        sys.exit(code)
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
-def ui(streamlit_args: tuple[str, ...]) -> None:
-    """Open the planner in a browser (streamlit run ui/app.py) on the shipped data.
-
-    Extra options go to Streamlit, e.g. `stockpile ui --server.port 8502`."""
-    if importlib.util.find_spec("streamlit") is None:
-        click.echo("the planner needs the ui extra: pip install -e '.[ui]'", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    if not UI_APP.is_file():
-        click.echo(f"the planner app is missing at {UI_APP}; run from a clone of the repository "
-                   "installed with pip install -e", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    # Ministry machines: no usage statistics leave them unless the user asks (a later flag wins).
-    command = [sys.executable, "-m", "streamlit", "run", str(UI_APP),
-               "--browser.gatherUsageStats", "false", *streamlit_args]
-    sys.exit(subprocess.run(command, check=False).returncode)
+def _stand_in(name: str) -> click.Command:
+    """A command with only the table's help: click shortens it as it would the real command's."""
+    return click.Command(name, help=COMMANDS[name][1])
 
 
-main.add_command(coop)
+class _Signals:
+    """While a command runs, SIGINT and SIGTERM raise KeyboardInterrupt (staging folders are
+    removed on the way out) and are remembered: a library that swallows the KeyboardInterrupt
+    (Pyomo turns one during its lazy import of scipy into an ImportError) cannot turn an
+    interrupt into a traceback. A second Ctrl-C raises again (the first may have been swallowed);
+a staging folder it leaves is removed by the next run. Only the main thread can set handlers;
+the old ones come back."""
 
+    def __init__(self, group: click.Group):
+        self.group = group
+        self.received: int | None = None
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.previous[signum] = signal.signal(signum, self._on_signal)
+        return self
+
+    def _on_signal(self, signum, frame):
+        self.received = self.received or signum
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info):
+        # The command is over: in the stockpile program an interrupt now could only cut the exit
+        # short (a traceback from interpreter shutdown), so it is ignored; a caller that runs the
+        # CLI in its own process (tests) gets its handlers back.
+        program = getattr(sys.modules.get("__main__"), "main", None) is self.group
+        for signum, handler in self.previous.items():
+            signal.signal(signum, signal.SIG_IGN if program else handler)
+        return False
+
+
+def _exit_code(exc: BaseException, received: int | None) -> int | str | None:
+    """The exit code for what ended the command, saying so in one line; anything that is neither
+    an interrupt, an exit nor a usage error is a bug and is raised again with its traceback."""
+    if received is not None or isinstance(exc, (KeyboardInterrupt, click.Abort)):
+        signum = received or signal.SIGINT
+        name = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (Ctrl-C)"
+        click.echo(f"\nstockpile: {name}; no half-written result is left", err=True)
+        return EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum
+    if isinstance(exc, SystemExit):
+        return exc.code
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        return EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else exc.exit_code
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+        _quiet_broken_pipe()
+        return EXIT_BAD_INPUT
+    raise exc
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (| head): say nothing more, as click does."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's): nothing to quiet
+        pass
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        text = version(PACKAGE)
+    except PackageNotFoundError:
+        text = "unknown (not installed: pip install -e .)"
+    click.echo(f"stockpile {text}")
+    ctx.exit()
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
+def main() -> None:
+    """Korea-Japan critical-mineral and LNG stockpile optimizer (Pyomo LP, HiGHS).
+
+    Exit codes: 0 every LP optimal; 1 bad input (nothing solved or written); 2 a solve did not
+    reach optimality; 130 interrupted (Ctrl-C)."""
+
+
+if _LOADING:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if __name__ == "__main__":  # python -m optimizer.cli
     main()

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from .lp.assemble import assemble
 from .case import Case
+from .decompose import lp_size, outcome_and_tables, solve_decomposed
+from .errors import InputError, Problem, require
 from .inputs import DEFAULT_HORIZON_MONTHS, MODEL_MONEY_PER_MUSD, ModelInputs, RunOptions, build_inputs, capacity_split
+from .limits import size_problems
+from .lp.assemble import assemble
+from .lp.layout import LPLayout
 from .model.costs import POLICY_ITEMS
 from .results import extract_tables
 from .riskmeasures import conditional_value_at_risk
 from .scenarios import ScenarioSet
-from .decompose import lp_size, outcome_and_tables, solve_decomposed
-from .lp.layout import LPLayout
 from .solve import SolveOutcome, solve_compiled, solver_name
 
 MODES = ("joint", "independent", "both")
@@ -156,7 +158,8 @@ def inputs_key(case_fingerprint: str, scenario_set: ScenarioSet, mode: str, opti
     """Equal for equal inputs: data (overrides applied), scenario content, mode and options. The
     options' horizon must be resolved (resolved_options) for equal runs to get equal keys."""
     scenarios = [(s.name, s.probability, [e.model_dump() for e in s.events]) for s in scenario_set.scenarios]
-    text = json.dumps([case_fingerprint, scenarios, mode, str(options)], sort_keys=True, default=str)
+    text = json.dumps([case_fingerprint, scenarios, scenario_set.risk_window_months, mode, str(options)], sort_keys=True,
+                      default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -170,8 +173,21 @@ def solve_case(case: Case, scenario_set: ScenarioSet, mode: str = "joint",
                options: RunOptions = RunOptions(), on_progress: Callable[[str], None] | None = None) -> RunResult:
     """Build and solve the LP(s) of docs/model.md. Non-optimal solves are reported, not raised.
 
-    on_progress, if given, is called with a short label before each LP is solved."""
+    on_progress, if given, is called with a short label before each LP is solved. Wrongly shaped
+    arguments, and an LP larger than this tool builds, are an InputError before anything is built."""
+    _check_call(case, scenario_set, mode, options)
     return run_coalitions(case, scenario_set, mode, options, on_progress, _one_by_one)
+
+
+def _check_call(case: Case, scenario_set: ScenarioSet, mode: str, options: RunOptions) -> None:
+    require(case, Case, "solve_case", "case", "a Case (optimizer.load_case())")
+    require(scenario_set, ScenarioSet, "solve_case", "scenario_set", "a ScenarioSet (optimizer.load_scenario_set())")
+    require(options, RunOptions, "solve_case", "options", "a RunOptions")
+    if mode not in MODES:
+        raise InputError([Problem("solve_case()", None, "mode", f"'{mode}' is not a mode; valid: {', '.join(MODES)}")])
+    problems = size_problems(case, scenario_set, resolved_options(scenario_set, options).horizon_months)
+    if problems:
+        raise InputError(problems)
 
 
 @dataclass(frozen=True)

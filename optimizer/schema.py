@@ -16,6 +16,25 @@ class Column:
     positive: bool = False  # strictly > 0
     choices: tuple[str, ...] = ()
     optional: bool = False  # may be empty (text and idlist only)
+    why: str = ""  # why the range is what it is, said with the error
+
+
+# Plausible ranges. Every number has an upper bound, so that a slip of the keyboard (1e9 transit
+# days, a price in USD/kg typed as USD/t x 1e6) is caught by validation instead of growing the LP
+# without bound or drowning HiGHS in badly scaled coefficients. The bounds sit far above any
+# shipped value (docs/data.md) and any real one.
+MAX_TONNES = 1e9  # a billion tonnes: above any country's yearly use or stock of any commodity here
+MAX_USD_PER_T = 1e8  # 100,000 USD/kg: above any traded mineral (germanium ~4,100 USD/kg)
+MAX_PENALTY_USD_PER_T = 1e9  # damage per tonne short: up to 10x the dearest reference price
+MAX_DAYS = 365  # a voyage or a release taking longer than a year is no supply in a crisis
+
+
+def tonnes(name: str, **kwargs) -> Column:
+    return Column(name, low=0, high=MAX_TONNES, why="a billion tonnes is the most any row may hold", **kwargs)
+
+
+def usd_per_t(name: str, **kwargs) -> Column:
+    return Column(name, high=MAX_USD_PER_T, why="100,000 USD/kg, above any traded mineral", **kwargs)
 
 
 @dataclass(frozen=True)
@@ -59,19 +78,19 @@ TABLES: tuple[Table, ...] = (
         "commodities",
         (Column("commodity", ID), Column("name", "text"),
          Column("model_unit", "choice", choices=tuple(TONNES_PER_MODEL_UNIT)),
-         Column("reference_price_usd_per_t", positive=True), SOURCE),
+         usd_per_t("reference_price_usd_per_t", positive=True), SOURCE),
         key=("commodity",),
     ),
     Table(
         "demand",
-        (Column("member", ID), Column("commodity", ID), Column("demand_t_per_year", low=0), SOURCE),
+        (Column("member", ID), Column("commodity", ID), tonnes("demand_t_per_year"), SOURCE),
         key=("member", "commodity"),
         references=(_ref("member", "members"), _ref("commodity", "commodities")),
     ),
     Table(
         "suppliers",
-        (Column("commodity", ID), Column("supplier", ID), Column("price_usd_per_t", positive=True),
-         Column("export_capacity_t_per_year", low=0), SOURCE),
+        (Column("commodity", ID), Column("supplier", ID), usd_per_t("price_usd_per_t", positive=True),
+         tonnes("export_capacity_t_per_year"), SOURCE),
         key=("commodity", "supplier"),
         references=(_ref("commodity", "commodities"),),
     ),
@@ -87,7 +106,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "routes",
         (Column("route", ID), Column("commodity", ID), Column("supplier", ID), Column("member", ID),
-         Column("transit_days", "integer", low=0), Column("freight_usd_per_t", low=0),
+         Column("transit_days", "integer", low=0, high=MAX_DAYS, why="no voyage takes a year"),
+         usd_per_t("freight_usd_per_t", low=0),
          Column("chokepoints", "idlist", optional=True), SOURCE),
         key=("route",),
         references=(_ref("commodity,supplier", "suppliers"), _ref("member", "members"),
@@ -95,40 +115,47 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "stockpiles",
-        (Column("member", ID), Column("commodity", ID), Column("current_stock_t", low=0),
-         Column("existing_capacity_t", low=0), Column("target_days", low=0), SOURCE),
+        (Column("member", ID), Column("commodity", ID), tonnes("current_stock_t"),
+         tonnes("existing_capacity_t"),
+         Column("target_days", low=0, high=3650, why="ten years of demand; policy targets are 9 to 100 days"),
+         SOURCE),
         key=("member", "commodity"),
         references=(_ref("member", "members"), _ref("commodity", "commodities")),
     ),
     Table(
         "stockpile_costs",
         (Column("commodity", ID), Column("holding_cost_share_per_year", low=0, high=1),
-         Column("capacity_cost_usd_per_t_year", low=0),
-         Column("release_max_share_per_month", low=0, high=1), Column("release_lead_days", "integer", low=0),
-         Column("handling_cost_usd_per_t", low=0), SOURCE),
+         usd_per_t("capacity_cost_usd_per_t_year", low=0),
+         Column("release_max_share_per_month", low=0, high=1),
+         Column("release_lead_days", "integer", low=0, high=MAX_DAYS, why="a release taking a year helps no crisis"),
+         usd_per_t("handling_cost_usd_per_t", low=0), SOURCE),
         key=("commodity",),
         references=(_ref("commodity", "commodities"),),
     ),
     Table(
         "demand_response",
         (Column("commodity", ID), Column("restraint_max_share", low=0, high=1),
-         Column("restraint_cost_usd_per_t", low=0), Column("shortfall_penalty_usd_per_t", positive=True),
+         Column("restraint_cost_usd_per_t", low=0, high=MAX_PENALTY_USD_PER_T,
+                why="10x the dearest reference price is the most a tonne not used can cost"),
+         Column("shortfall_penalty_usd_per_t", positive=True, high=MAX_PENALTY_USD_PER_T,
+                why="10x the dearest reference price is the most a tonne short can cost"),
          Column("sharing_penalty_share", low=0, high=1), SOURCE),
         key=("commodity",),
         references=(_ref("commodity", "commodities"),),
     ),
     Table(
         "domestic_supply",
-        (Column("member", ID), Column("commodity", ID), Column("supply_t_per_year", low=0),
-         Column("cost_usd_per_t", low=0), SOURCE),
+        (Column("member", ID), Column("commodity", ID), tonnes("supply_t_per_year"),
+         usd_per_t("cost_usd_per_t", low=0), SOURCE),
         key=("member", "commodity"),
         references=(_ref("member", "members"), _ref("commodity", "commodities")),
     ),
     Table(
         "transfers",
         (Column("commodity", ID), Column("from_member", ID), Column("to_member", ID),
-         Column("lag_months", "integer", low=0), Column("max_t_per_month", low=0),
-         Column("cost_usd_per_t", low=0), SOURCE),
+         Column("lag_months", "integer", low=0, high=24,
+                why="a transfer arriving two years late is no crisis transfer"),
+         tonnes("max_t_per_month"), usd_per_t("cost_usd_per_t", low=0), SOURCE),
         key=("commodity", "from_member", "to_member"),
         references=(_ref("commodity", "commodities"), _ref("from_member", "members", "member"),
                     _ref("to_member", "members", "member")),
@@ -136,8 +163,8 @@ TABLES: tuple[Table, ...] = (
     Table(
         "swaps",
         (Column("commodity", ID), Column("lender", ID), Column("borrower", ID),
-         Column("payback_months", "integer", low=1), Column("max_t_per_month", low=0),
-         Column("fee_usd_per_t", low=0), SOURCE),
+         Column("payback_months", "integer", low=1, high=120, why="a swap repaid after ten years is a sale"),
+         tonnes("max_t_per_month"), usd_per_t("fee_usd_per_t", low=0), SOURCE),
         key=("commodity", "lender", "borrower"),
         references=(_ref("commodity", "commodities"), _ref("lender", "members", "member"),
                     _ref("borrower", "members", "member")),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, data_option, load_inputs,
-                          scenario_dir_option)
+from ..cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, check_run, data_option,
+                          load_inputs, scenario_dir_option)
 from ..inputs import RunOptions
 from ..output import staged_folder
 from ..report import records
@@ -26,12 +26,14 @@ from .core import explain_plan, explanation_lines
 @scenario_dir_option
 def explain(scenario: str, horizon: int | None, out_dir: Path | None, as_json: bool, data_dir: Path,
             scenario_dir: Path) -> None:
-    """Why the joint plan of SCENARIO holds what it holds: for each member x commodity, what one day
-    of cover more would save and cost, what one day less would lose and save, in which scenarios,
-    and where the release limit binds.
+    """Explain why the joint plan of SCENARIO holds what it holds.
+
+    For each member x commodity: what one day of cover more would save and cost, what one day
+    less would lose and save, in which scenarios, and where the release limit binds.
 
     Exit code 0: optimal; 1: bad input; 2: the solve did not reach optimality."""
-    case, [scenario_set] = load_inputs(data_dir, scenario_dir, (scenario,))
+    case, [scenario_set] = load_inputs(data_dir, scenario_dir, (scenario,), horizon)
+    check_run(case, [scenario_set], horizon, out_dir)
     if not as_json:
         click.echo(f"explaining the joint plan of {scenario_set.name} ...", err=True)
     solution, table = explain_plan(case, scenario_set, RunOptions(horizon_months=horizon))

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..case import Case
-from ..cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, data_option, fail, load_inputs,
-                          scenario_dir_option)
+from ..cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, check_run, data_option, fail,
+                          load_inputs, scenario_dir_option)
 from ..errors import InputError, Problem
 from ..inputs import RunOptions
 from .core import stress_test
@@ -36,12 +36,15 @@ from .report import render_stress_text, stress_summary, write_stress
 @scenario_dir_option
 def stress(scenarios: tuple[str, ...], plan_source: str, horizon: int | None, levers: bool, optimal: bool,
            out_dir: Path | None, as_json: bool, data_dir: Path, scenario_dir: Path) -> None:
-    """Hold a plan's stock and storage fixed and solve only the recourse in each scenario of each
-    SCENARIO set: shortfall by member, commodity and month, the first month short, how long the
-    stock lasts, and what each lever (stock, spare supply, transfers, restraint) covers.
+    """Stress-test today's stockpile (or another plan) against each SCENARIO set.
+
+    The plan's stock and storage are held fixed and only each scenario's recourse is solved:
+    shortfall by member, commodity and month, the first month short, how long the stock lasts,
+    and what each lever (stock, spare supply, transfers, restraint) covers.
 
     Exit code 0: every LP optimal; 1: bad input; 2: a solve did not reach optimality."""
-    case, sets = load_inputs(data_dir, scenario_dir, scenarios)
+    case, sets = load_inputs(data_dir, scenario_dir, scenarios, horizon)
+    check_run(case, sets, horizon, out_dir)
     try:
         plan = resolve_plan(plan_source, case)
     except InputError as exc:
