@@ -14,3 +14,10 @@ def shipped_results():
 
     case = load_case()
     return {name: solve_case(case, load_scenario_set(name, case), "both") for name in list_scenarios()}
+
+
+@pytest.fixture(autouse=True)
+def _own_run_store(monkeypatch, tmp_path_factory):
+    """Every test records into a run store of its own: none writes into the user's home folder, and
+    none is answered from another test's runs (the CLI records by default)."""
+    monkeypatch.setenv("KJ_STOCKPILE_STORE", str(tmp_path_factory.mktemp("run_store")))

@@ -51,6 +51,13 @@ def coalition_label(coalition) -> str:
     return "+".join(sorted(coalition))
 
 
+def coalition_capacity_share(split: dict, coalition) -> dict[tuple[str, str], float]:
+    """(c, k) -> the coalition's share of supplier k's capacity: its members' baseline shares
+    (split: capacity_split of the case, (c, k, m) -> share)."""
+    return {(c, k): sum(v for (c2, k2, m), v in split.items() if (c2, k2) == (c, k) and m in coalition)
+            for c, k in {(c, k) for c, k, _ in split}}
+
+
 def solve_coalitions(case: Case, scenario_set: ScenarioSet, options: RunOptions,
                      on_progress: Callable[[str], None] = lambda label: None) -> CoalitionGame:
     """Solve every non-empty coalition once: its members' share of supplier capacity (by baseline
@@ -60,8 +67,7 @@ def solve_coalitions(case: Case, scenario_set: ScenarioSet, options: RunOptions,
     members = tuple(case.members)
     game = CoalitionGame(members, {})
     for coalition in CoalitionGame(members, {}).coalitions():
-        share = {(c, k): sum(v for (c2, k2, m), v in split.items() if (c2, k2) == (c, k) and m in coalition)
-                 for c, k in {(c, k) for c, k, _ in split}}
+        share = coalition_capacity_share(split, coalition)
         on_progress(f"coalition {coalition_label(coalition)}")
         solution = solve_coalition(case, scenario_set, options, [m for m in members if m in coalition],
                                    coalition_label(coalition), share)

@@ -60,15 +60,17 @@ def render_coop_text(report: CooperationReport) -> str:
     return "\n".join(lines)
 
 
+def report_tables(report: CooperationReport) -> dict[str, pd.DataFrame]:
+    """The report's tables by the CSV name they are written under."""
+    return {"coalitions": report.coalitions(), "shares": report.shares(), "savings": report.savings,
+            "cover_per_dollar": report.cover, "exchanges": report.exchanges, "risk_frontier": report.frontier,
+            "core_violations": pd.DataFrame(report.core_violations, columns=["coalition", "allocated_musd", "alone_musd"])}
+
+
 def write_coop(report: CooperationReport, out_dir: str | Path) -> Path:
     """Write the report's tables and summary.json into out_dir, replacing it only once complete."""
     with staged_folder(out_dir) as staging:
-        tables = {"coalitions": report.coalitions(), "shares": report.shares(), "savings": report.savings,
-                  "cover_per_dollar": report.cover, "exchanges": report.exchanges,
-                  "risk_frontier": report.frontier,
-                  "core_violations": pd.DataFrame(report.core_violations,
-                                                  columns=["coalition", "allocated_musd", "alone_musd"])}
-        for name, df in tables.items():
+        for name, df in report_tables(report).items():
             df.to_csv(staging / f"{name}.csv", index=False)
         write_json(staging / "summary.json", coop_summary(report))
     return Path(out_dir)
