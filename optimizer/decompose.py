@@ -12,13 +12,12 @@ one-scenario template (optimizer.lp.template) with its numbers written in, the c
 fixed and the master's rows freed; it stays in its own HiGHS instance and is re-solved warm as x
 moves. The loop stops when the best plan found is within a relative gap of the master's lower
 bound. The final plan is laid out as the extensive form's solution, so its tables are read as the
-single LP's.
+single LP's. With more than one worker, or a Dask scheduler's address, the leaves are held by Dask
+actors on the cluster's workers (the engine sweeps run on too: optimizer.sweep.cluster).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import time
 from dataclasses import dataclass
@@ -130,70 +129,84 @@ def _leaf_lp(template: ScenarioTemplate, spec: LeafSpec) -> CompiledLP:
     return lp
 
 
-def _worker(connection, specs, template, options) -> None:
-    """A worker process: build its leaves' LPs, then answer evaluate/finish requests."""
-    group = None
-    try:
-        group = LeafGroup(specs, template, options)
-        connection.send(("ready", None))
-        while True:
-            command, x = connection.recv()
-            connection.send(("ok", group.evaluate(x) if command == "evaluate" else group.finish(x)))
-            if command == "finish":
-                return
-    except Exception as exc:  # reported to the main process, which raises it as a solve failure
-        connection.send(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        if group is not None:
-            group.close()
-        connection.close()
+class _DaskLeaves:
+    """Leaf groups held by Dask actors, one per worker of the cluster: each builds its leaves' LPs
+    once and keeps them in HiGHS between rounds, so that only x, values, gradients and the final
+    solutions travel (optimizer.sweep.cluster: a cluster at an address, else a LocalCluster of
+    `workers` processes kept for this process's later runs). Starting the cluster, or a worker that
+    dies, is reported as a RuntimeError: the solve fails with its reason."""
 
+    def __init__(self, specs: list[LeafSpec], template: ScenarioTemplate, options: dict, workers: int,
+                 scheduler: str | None):
+        from .sweep.cluster import dask_client, worker_addresses
 
-class _Workers:
-    """Leaf groups in worker processes: the leaves build and solve in parallel, and only x,
-    values, gradients and the final solutions cross the pipes."""
+        self._connection = dask_client(scheduler, workers)
+        self.actors, self._futures = [], []
+        try:
+            client = self._connection.__enter__()
+            addresses = worker_addresses(client)
+            if not addresses:
+                raise RuntimeError("the Dask cluster has no workers")
+            groups = _dealt(specs, len(addresses))
+            self.order = [spec for group in groups for spec in group]
+            portable = client.scatter(template.portable(), broadcast=True, hash=False)
+            for group, address in zip(groups, addresses):
+                # the specs travel once, straight to the worker that keeps them
+                self._futures.append(client.submit(LeafGroup, client.scatter(group, workers=[address], hash=False),
+                                                   portable, options, actor=True, workers=[address],
+                                                   allow_other_workers=False, pure=False))
+            with client.as_current():  # an actor handle binds to the current client when made
+                self.actors = [future.result() for future in self._futures]
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, Exception) and not isinstance(exc, RuntimeError):
+                raise RuntimeError(f"the Dask workers could not build the scenario LPs: {exc}") from exc
+            raise
 
-    def __init__(self, groups: list[list[LeafSpec]], template: ScenarioTemplate, options: dict):
-        context = multiprocessing.get_context("spawn")  # no fork of a process holding HiGHS threads
-        self.connections, self.processes = [], []
-        for specs in groups:
-            parent, child = context.Pipe()
-            process = context.Process(target=_worker, args=(child, specs, template.portable(), options), daemon=True)
-            process.start()
-            self.connections.append(parent)
-            self.processes.append(process)
-        self._gather()
-
-    def _gather(self) -> list:
-        replies = []
-        for connection, process in zip(self.connections, self.processes):
-            # a worker that dies without replying (killed, out of memory) must not hang the solve
-            multiprocessing.connection.wait([connection, process.sentinel])
-            if not connection.poll():
-                raise RuntimeError(f"a worker process ended unexpectedly (exit code {process.exitcode})")
-            status, payload = connection.recv()
-            if status == "error":
-                raise RuntimeError(payload)
-            replies.append(payload)
-        return replies
+    def _gather(self, method: str, x: np.ndarray) -> list:
+        calls = [getattr(actor, method)(x) for actor in self.actors]
+        try:
+            return [item for call in calls for item in call.result()]
+        except Exception as exc:  # a leaf that fails, or a worker that died, fails the solve
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from exc
 
     def evaluate(self, x: np.ndarray) -> list[tuple[float, np.ndarray]]:
-        for connection in self.connections:
-            connection.send(("evaluate", x))
-        return [pair for reply in self._gather() for pair in reply]
+        return self._gather("evaluate", x)
 
     def finish(self, x: np.ndarray) -> list:
-        for connection in self.connections:
-            connection.send(("finish", x))
-        return [result for reply in self._gather() for result in reply]
+        return self._gather("finish", x)
 
     def close(self) -> None:
-        for process in self.processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.terminate()
-        for connection in self.connections:
-            connection.close()
+        for actor in self.actors:
+            try:
+                actor.close().result()  # the leaves' HiGHS log files
+            except Exception:  # a dead worker has nothing left to close
+                pass
+        self.actors, self._futures = [], []  # releasing the futures ends the actors
+        self._connection.__exit__(None, None, None)
+
+
+class _InProcess:
+    """Every leaf in this process (one worker, no scheduler): no transfer at all."""
+
+    def __init__(self, specs: list[LeafSpec], template: ScenarioTemplate, options: dict):
+        self.order = list(specs)
+        self.group = LeafGroup(specs, template, options)
+        self.evaluate, self.finish, self.close = self.group.evaluate, self.group.finish, self.group.close
+
+
+def _dealt(specs: list[LeafSpec], n: int) -> list[list[LeafSpec]]:
+    """The leaves dealt round-robin to n groups (neighbours in the tree spread over the workers)."""
+    return [specs[w::n] for w in range(n) if specs[w::n]]
+
+
+def leaf_pool(workers: int = 1, scheduler: str | None = None):
+    """How the leaves are held: in this process with one worker and no scheduler, else by Dask
+    actors. Returns a callable (specs, template, options) -> a driver with `order` (the specs in
+    the order evaluate and finish return them), `evaluate(x)`, `finish(x)` and `close()`."""
+    if scheduler is None and workers <= 1:
+        return _InProcess
+    return lambda specs, template, options: _DaskLeaves(specs, template, options, workers, scheduler)
 
 
 @dataclass
@@ -328,21 +341,24 @@ class Decomposed:
     timings: dict  # s: building, first (cold) round, warm rounds, masters
 
 
-def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers: int = 1) -> Decomposed:
-    """Multi-cut L-shaped method over the tree's leaves to a relative gap of REL_GAP, with the
-    leaves' LPs in `workers` processes (1: in this process). Raises RuntimeError if a leaf's LP or
-    the master fails."""
+def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers: int = 1,
+                     scheduler: str | None = None, pool=None) -> Decomposed:
+    """Multi-cut L-shaped method over the tree's leaves to a relative gap of REL_GAP. The leaves'
+    LPs are held in this process (one worker, no scheduler) or by Dask actors on the cluster at
+    `scheduler`, else on a LocalCluster of `workers` processes (leaf_pool); `pool` replaces that
+    choice (bench/ measures the retired process pool through it). Raises RuntimeError if a leaf's
+    LP, a worker or the master fails."""
     started = time.perf_counter()
-    workers = max(1, workers)
+    if pool is None and scheduler is None and (workers or 1) > 1:
+        from .sweep.cluster import prestart
+
+        prestart(workers, (__name__,))  # the workers start and import this module while the LP is split
     with PauseGC():
         parts = _split(p)
-        groups = [parts.specs[w::workers] for w in range(workers) if parts.specs[w::workers]]
-        template = parts.made.template
-        driver = LeafGroup(groups[0], template, highs_options or {}) if len(groups) == 1 else \
-            _Workers(groups, template, highs_options or {})
+        driver = (pool or leaf_pool(max(1, workers or 1), scheduler))(parts.specs, parts.made.template,
+                                                                     highs_options or {})
     try:
-        order = [spec for group in groups for spec in group]
-        return _iterate(p, parts, driver, order, started, time.perf_counter() - started)
+        return _iterate(p, parts, driver, driver.order, started, time.perf_counter() - started)
     finally:
         driver.close()
 

@@ -41,8 +41,12 @@ class RunOptions:
     time_limit_s: float | None = None  # HiGHS time limit per LP; None: no limit
     decompose: bool | None = None  # scenario decomposition; None: when it pays (many scenarios, no CVaR)
     # worker processes for the decomposition's scenario LPs (None: 1, in this process). More than
-    # one starts processes by 'spawn': a script using them needs `if __name__ == "__main__":`.
+    # one starts a Dask LocalCluster by 'spawn': a script using them needs `if __name__ == "__main__":`.
     workers: int | None = None
+    # a Dask scheduler's address (tcp://host:8786): the decomposition's scenario LPs then run on
+    # that cluster's workers. Left out of repr, and so of run.inputs_key: where the LPs are solved
+    # does not change the plan, and a run's hash must not depend on it
+    scheduler: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

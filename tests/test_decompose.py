@@ -50,6 +50,7 @@ def test_risk_weighted_objective_is_never_decomposed():
 
 
 def test_decomposition_in_two_worker_processes_matches_one():
+    """workers=2: the leaves are held by Dask actors on a LocalCluster of two worker processes."""
     case = load_case()
     ss = load_scenario_set("stochastic", case)
     options = RunOptions(horizon_months=12, decompose=True)
@@ -58,6 +59,37 @@ def test_decomposition_in_two_worker_processes_matches_one():
     assert two.optimal and two.objective_musd == pytest.approx(one.objective_musd, rel=1e-8)
     assert sorted(two.tables["shortfalls"]["scenario"].unique()) == sorted(s.name for s in ss.scenarios)
     assert len(two.tables["costs"]) == len(one.tables["costs"])
+
+
+def test_a_worker_that_dies_fails_the_solve_with_its_reason_and_the_next_solve_works(monkeypatch):
+    """A worker process killed once the leaves are built: the solve is reported as failed (status
+    error, Dask's reason), not hung or raised; the LocalCluster's nanny restarts the worker and the
+    next solve reaches the one-worker optimum."""
+    import os
+    import signal
+    import time
+
+    from optimizer import decompose
+    from optimizer.sweep.cluster import local_client
+
+    case = load_case()
+    ss = load_scenario_set("stochastic", case)
+    options = RunOptions(horizon_months=12, decompose=True, workers=2)
+    iterate = decompose._iterate
+
+    def kill_a_worker_then_iterate(*args, **kwargs):
+        pid = next(iter(local_client(2).run(os.getpid).values()))
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        return iterate(*args, **kwargs)
+
+    monkeypatch.setattr(decompose, "_iterate", kill_a_worker_then_iterate)
+    failed = solve_case(case, ss, "joint", options).joint
+    assert failed.outcome.status == "error" and "Scenario decomposition failed" in failed.outcome.message
+    monkeypatch.setattr(decompose, "_iterate", iterate)
+    again = solve_case(case, ss, "joint", options).joint
+    one = solve_case(case, ss, "joint", RunOptions(horizon_months=12, decompose=True)).joint
+    assert again.optimal and again.objective_musd == pytest.approx(one.objective_musd, rel=1e-8)
 
 
 def test_derived_scenario_lps_equal_the_lps_the_blocks_build():
