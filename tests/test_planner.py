@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
+from dataclasses import replace
 
+import openpyxl
 import pandas as pd
 import pytest
 import yaml
@@ -53,6 +56,24 @@ def test_a_bad_cell_is_pinned_to_its_row_and_column(case):
     assert check.for_table("suppliers") == [] and check.table_messages("demand") == []
 
 
+def test_number_cells_are_text_that_reads_back_to_the_same_number(case):
+    """The editor's cells are text (a number column in the browser coerces what is typed), so the
+    text must give back exactly the float it shows: the cache key of a solve depends on it."""
+    assert [planner.number_text(v) for v in (1142630.0, 0.06, 7166.666666666667, float("nan"), None, 3, "12")] \
+        == ["1142630", "0.06", "7166.666666666667", "", "", "3", "12"]
+    tables = planner.editable_tables(case)
+    assert tables["demand"]["demand_t_per_year"].map(type).eq(str).all()
+    assert tables["stockpiles"]["target_days"].map(type).eq(str).all()
+
+
+@pytest.mark.parametrize("typed", ["18k", "x1", "abc", "1,000"])
+def test_a_number_cell_holding_text_is_marked_as_typed_not_coerced(case, typed):
+    """'18k' is not 18 (a 1000x error), 'x1' not 1, 'abc' not 0: each is refused at its cell."""
+    check = planner.check_tables(edited(case, "demand", 0, "demand_t_per_year", typed))
+    assert not check.ok
+    assert check.cells("demand") == {(0, "demand_t_per_year"): f"'{typed}' is not a number"}
+
+
 def test_an_unknown_name_is_pinned_in_the_same_check_as_a_bad_cell(case):
     """An empty price in suppliers.csv and an unknown member in routes.csv: one check marks both
     cells (the planner does not fix one to learn of the other)."""
@@ -74,7 +95,7 @@ def test_a_rule_across_rows_is_a_table_message_not_a_cell(case):
 def test_deleted_rows_are_renumbered_like_the_csv_they_would_become(case):
     tables = planner.editable_tables(case)
     tables["demand"] = tables["demand"].drop(index=[0, 1])  # the editor leaves gaps in the index
-    tables["demand"].loc[5, "demand_t_per_year"] = -1.0
+    tables["demand"].loc[5, "demand_t_per_year"] = "-1"  # cells are text, as the editor sends them
     check = planner.check_tables(tables)
     assert (3, "demand_t_per_year") in check.cells("demand")  # position 3 = CSV line 5
 
@@ -163,6 +184,65 @@ def test_unknown_names_and_probabilities_are_pinned_to_rows_or_the_whole_set(cas
     assert check.general == ["scenarios[*].probability: probabilities sum to 1.5; they must sum to 1"]
 
 
+def test_a_probability_above_one_is_marked_on_its_row_not_clamped(case):
+    draft = planner.add_scenario(planner.new_draft(), "calm", 0.5)
+    scenarios = draft.scenarios.copy()
+    scenarios.loc[0, "probability"] = "1.5"  # typed into the editor's cell
+    check = planner.check_draft(draft.with_tables(scenarios=scenarios), case)
+    assert not check.ok
+    assert check.scenario_rows[0] == ["probability: Input should be less than or equal to 1"]
+
+
+def test_text_in_an_event_number_cell_is_marked_once_as_typed(case):
+    draft = planner.add_event(planner.new_draft(), "what_if", gallium_ban(12))
+    events = draft.events.copy()
+    events.loc[0, "start_month"] = "x1"
+    events.loc[0, "severity"] = "inf"
+    check = planner.check_draft(draft.with_tables(events=events), case)
+    assert not check.ok
+    assert check.event_rows[0] == ["start_month: 'x1' is not a number", "severity: 'inf' is not a finite number"]
+
+
+def test_an_event_starting_after_the_horizon_is_marked_against_the_run_horizon(case):
+    """Month 30 of a 24-month horizon changes nothing: refused, whether the 24 months are the
+    set's own or the run's (the Solve page's, for a set without its own); a 36-month run of a set
+    without its own horizon takes it."""
+    draft = planner.add_event(planner.new_draft(), "what_if", {**gallium_ban(6), "start_month": 30})
+    for horizon, run in ((24, None), (None, 24)):
+        check = planner.check_draft(replace(draft, horizon_months=horizon), case, horizon_months=run)
+        assert not check.ok
+        [message] = check.event_rows[0]
+        assert "starts in month 30, after the last month" in message and "so it would change nothing" in message
+    assert planner.check_draft(replace(draft, horizon_months=None), case, horizon_months=36).ok
+
+
+def test_the_risk_window_survives_the_editor_and_the_yaml(case):
+    """The stochastic set's probabilities speak of 24 months whatever the horizon: a draft that
+    dropped risk_window_months would charge carrying cost for a 60-month run's 60 months."""
+    original = load_scenario_set("stochastic", case)
+    draft = planner.draft_from_set(original)
+    assert draft.risk_window_months == original.risk_window_months == 24
+    assert planner.check_draft(draft, case).scenario_set.risk_window_months == 24
+    assert yaml.safe_load(planner.draft_to_yaml(draft))["risk_window_months"] == 24
+    wider = planner.check_draft(planner.draft_from_set(original), case).scenario_set
+    assert planner.run_key(case, wider, "joint", RunOptions(horizon_months=60)) == \
+        planner.run_key(case, original, "joint", RunOptions(horizon_months=60))
+
+
+def test_an_edited_set_gets_a_name_no_shipped_set_or_solved_plan_uses(case):
+    taken = {"gallium_germanium_ban", "stochastic"}
+    assert planner.name_after_edit("gallium_germanium_ban", taken) == "gallium_germanium_ban_edit1"
+    assert planner.name_after_edit("gallium_germanium_ban_edit1", taken) == "gallium_germanium_ban_edit1"
+    taken.add("gallium_germanium_ban_edit1")  # solved under that name: the next edit is _edit2
+    assert planner.name_after_edit("gallium_germanium_ban_edit1", taken) == "gallium_germanium_ban_edit2"
+    assert planner.name_after_edit("what_if", taken) == "what_if"
+    assert planner.name_stem("a_b_edit12") == "a_b" and planner.name_stem("a_editor") == "a_editor"
+    shipped = planner.draft_from_set(load_scenario_set("gallium_germanium_ban", case))
+    longer = planner.add_event(shipped, shipped.scenarios["name"].iloc[0], gallium_ban(3))
+    assert planner.same_content(shipped, replace(shipped, name="x", title="y"))
+    assert not planner.same_content(shipped, longer)
+
+
 def test_table_cells_from_the_editor_are_read_as_the_yaml_would_be(case):
     events = pd.DataFrame([{"scenario": "what_if", "type": "export_ban", "commodity": "gallium",
                             "supplier": "china", "members": " KR ; ", "start_month": 3.0,
@@ -227,6 +307,102 @@ def test_headline_of_a_hand_worked_ban():
     assert row["new_capacity_t"] == pytest.approx(2000.0, rel=1e-6) and not row["meets_target"]
 
 
+@pytest.fixture(scope="module")
+def stocked_ban():
+    """One member, 12,000 t/yr demand (32.88 t a day), 500 t in stock today in 500 t of storage,
+    target 90 days; holding 12 %/yr of 1,000 USD/t, new storage 50 USD/t a year. A certain 2-month
+    ban from month 1 (lead 0) leaves months 1-2 without imports: the plan holds 2 months of demand,
+    2,000 t (carrying 170 USD/t a year against a 10,000 USD/t shortfall)."""
+    small = tiny_case(stock={"KR": (500.0, 500.0, 90.0)}, capex=50.0)
+    return solve_case(small, scenarios(small, ("ban", 1.0, [ban(1, 2)])), "joint").joint
+
+
+def test_stock_against_target_in_days_and_tonnes(stocked_ban):
+    """32.88 t a day: 500 t today = 15.2 days, 2,000 t = 60.8 days, 90 days = 2,958.9 t."""
+    [row] = planner.stock_vs_target(stocked_ban).to_dict(orient="records")
+    daily = 12_000 / 365
+    assert row["today_t"] == pytest.approx(500.0) and row["today_days"] == pytest.approx(500 / daily)
+    assert row["plan_t"] == pytest.approx(2000.0, rel=1e-6)
+    assert row["plan_days"] == pytest.approx(2000 / daily, rel=1e-6)
+    assert row["target_days"] == 90 and row["target_t"] == pytest.approx(90 * daily)
+    assert planner.target_stock_t(stocked_ban, "x") == {"KR": pytest.approx(2958.9, abs=0.05)}
+
+
+def test_buy_now_and_what_it_costs_a_year(stocked_ban):
+    """2,000 t held against 500 t today: buy 1,500 t. Holding 12 % x 1,000 USD/t = 120 USD/t a
+    year: 0.18 M USD; 1,500 t of new storage x 50 USD/t a year: 0.075 M USD; 0.255 M USD a year."""
+    [row] = planner.buy_now(stocked_ban).to_dict(orient="records")
+    assert row["buy_t"] == pytest.approx(1500.0, rel=1e-6) and row["below_today_t"] == 0.0
+    assert row["new_storage_t"] == pytest.approx(1500.0, rel=1e-6)
+    assert row["holding_usd_per_t_year"] == pytest.approx(120.0)
+    assert row["storage_usd_per_t_year"] == pytest.approx(50.0)
+    assert row["cost_musd_per_year"] == pytest.approx(0.255, rel=1e-6)
+    assert planner.buy_now_summary(planner.buy_now(stocked_ban)) == {
+        "cost_musd_per_year": pytest.approx(0.255, rel=1e-6), "x": pytest.approx(1500.0, rel=1e-6)}
+
+
+def test_buy_now_agrees_with_the_plans_first_stage_costs(ban_result):
+    """On the shipped data: the yearly holding + storage of the whole stock, from buy_now's rates,
+    times the risk window is the cost table's holding + capital (what the LP charges)."""
+    sol = ban_result.joint
+    buy, plan = planner.buy_now(sol), sol.tables["stockpile_plan"]
+    years = sol.inputs.risk_window_months / 12
+    charged = (plan["initial_stock_t"] * buy["holding_usd_per_t_year"]
+               + plan["new_capacity_t"] * buy["storage_usd_per_t_year"]).sum() / 1e6 * years
+    costs = sol.tables["costs"]
+    assert charged == pytest.approx(costs.loc[costs["item"].isin(["holding", "capital"]), "cost_musd"].sum(), rel=1e-9)
+
+
+def test_worst_scenario_and_its_shortfall_per_member():
+    """A 1-in-100 two-month ban is not worth stocking for (see the next test): in it, 2,000 t of
+    the 12,000 t demanded over the 12 months go short, 16.7 %, at 10,000 USD/t: the costliest
+    scenario."""
+    small = tiny_case()
+    sol = solve_case(small, scenarios(small, ("calm", 0.99, []), ("ban", 0.01, [ban(1, 2)])), "joint").joint
+    assert planner.worst_scenario(sol) == "ban"
+    [row] = planner.scenario_shortfall(sol, "ban").to_dict(orient="records")
+    assert row["member"] == "KR" and row["shortfall_t"] == pytest.approx(2000.0, rel=1e-6)
+    assert row["shortfall_pct"] == pytest.approx(100 * 2000 / 12000, rel=1e-6)
+    assert planner.scenario_shortfall(sol, "calm")["shortfall_t"].sum() == pytest.approx(0.0, abs=1e-6)
+    assert planner.chart_scenarios(sol) == ["calm", "ban"]  # the most probable, then the worst
+
+
+def test_stock_path_starts_at_month_0_with_the_plans_starting_stock(stocked_ban):
+    """Month 0 is the 2,000 t held at the start; the ban draws 1,000 t in each of months 1 and 2."""
+    path = planner.stock_path(stocked_ban, "x", ["ban"])
+    assert list(path["month"]) == list(range(0, 13))
+    assert path["stock_t"].iloc[:3].tolist() == pytest.approx([2000.0, 1000.0, 0.0], abs=1e-6)
+
+
+def test_sankey_nodes_carry_their_tonnes():
+    """china sends 7 t (5 via malacca, 2 direct); malacca passes 5; KR receives 6, JP 1."""
+    links = pd.DataFrame([("china", "malacca", 5.0), ("malacca", "KR", 4.0), ("malacca", "JP", 1.0),
+                          ("china", "KR", 2.0)], columns=["source", "target", "quantity_t"])
+    assert planner.sankey_nodes(links) == {"china": 7.0, "malacca": 5.0, "KR": 6.0, "JP": 1.0}
+
+
+def test_cost_summary_is_the_runs_own_figures(ban_result):
+    money = planner.cost_summary(ban_result)
+    assert money["joint"] == pytest.approx(ban_result.joint.money_cost_musd)
+    assert money["alone"] == pytest.approx(ban_result.independent_cost_musd)
+    assert money["crisis"] == pytest.approx(ban_result.crisis_value_musd)
+    assert money["calm"] == pytest.approx(ban_result.calm_pooling_musd)
+    assert money["crisis"] + money["calm"] == pytest.approx(money["alone"] - money["joint"])
+
+
+def test_cooperation_lp_count_is_what_the_report_solves():
+    """Two members with a transfer link, two risk weights, a set with events: 3 coalitions, 3
+    again with no disruption, 3 exchange arrangements, 2 weights = 11 progress calls."""
+    from optimizer.coop import cooperation_report
+
+    small = tiny_case(members=("KR", "JP"), transfers=[("KR", "JP", 0, 1e6, 10.0)])
+    labels = []
+    cooperation_report(small, scenarios(small, ("calm", 0.9, []), ("ban", 0.1, [ban(1, 2)]), horizon=6),
+                       RunOptions(horizon_months=6), (0.0, 1.0), 0.9, labels.append)
+    assert planner.cooperation_lp_count(2, 2, True) == len(labels) == 11
+    assert planner.cooperation_lp_count(2, 5, False) == 3 + 3 + 5
+
+
 def test_expected_shortfall_weights_scenarios_by_probability():
     """No stock is worth holding for a 1-in-100 two-month ban (0.01 x 10 M$/kt < 12 months x
     0.01 M$/kt-month), so 2 kt go short in that scenario: expected 0.02 kt = 20 t of 12.06 kt."""
@@ -285,8 +461,32 @@ def test_diff_frames_keep_order_show_one_sided_rows_and_flag_changes():
 
 def test_every_result_table_goes_into_one_workbook(ban_result):
     tables = planner.result_tables(ban_result)
+    assert list(tables) == planner.result_table_names(ban_result)
     assert {"headline joint", "headline KR alone", "flows", "scarcity_prices"} <= set(tables)
     book = pd.read_excel(io.BytesIO(planner.to_excel(tables)), sheet_name=None)
     assert set(book) == {name[:31] for name in tables}
-    assert len(book["flows"]) == len(tables["flows"])
+    for name, df in tables.items():  # every cell back as written: numbers as numbers, text as text
+        back = book[name[:31]]
+        assert list(back.columns) == list(df.columns) and len(back) == len(df), name
+        for column in df.columns:
+            if df[column].dtype.kind in "if":
+                assert back[column].to_numpy() == pytest.approx(df[column].to_numpy(), nan_ok=True), (name, column)
+            else:
+                assert back[column].fillna("").astype(str).tolist() == df[column].fillna("").astype(str).tolist()
     assert planner.to_csv(tables["costs"]).decode().splitlines()[0].startswith("solution,stage,item")
+
+
+def test_the_workbook_writes_blanks_infinities_flags_and_excels_sheet_names():
+    """Excel has no infinity (the text 'inf'), caps sheet names at 31 characters, forbids []:*?/\\
+    in them and tells names apart regardless of case."""
+    df = pd.DataFrame({"x": [1.5, float("nan"), float("inf")], "n": [1, 2, 3], "ok": [True, False, True],
+                       "s": ["a<b&c", None, "é"]})
+    long = "a very long table name over thirty-one characters"
+    book = pd.read_excel(io.BytesIO(planner.to_excel({"t": df, "T": df, long: df, "a/b": df})), sheet_name=None)
+    assert list(book) == ["t", "T~2", long[:31], "a_b"]
+    sheet = openpyxl.load_workbook(io.BytesIO(planner.to_excel({"t": df})))["t"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["x", "n", "ok", "s"], [1.5, 1, True, "a<b&c"], [None, 2, False, None], ["inf", 3, True, "é"]]
+    with zipfile.ZipFile(io.BytesIO(planner.to_excel({"t": df}))) as archive:
+        assert {"[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet1.xml"} \
+            <= set(archive.namelist())

@@ -3,6 +3,7 @@ change the answer does, and bad input is marked and blocks the solve."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 
@@ -97,7 +98,13 @@ def test_solve_then_every_page_renders_with_results():
     goto(at, "views/results.py")
     head = table_with(at, "days_of_cover")
     assert {"KR", "JP"} == set(head["member"]) and (head["target_days"] >= 0).all()
-    assert len(at.get("plotly_chart")) >= 6  # trajectory, heatmap, mix, Sankey, duals, costs
+    charts = {"Stock over time": "chart_trajectory", "Shortfall by month": "chart_shortfall",
+              "Import mix": "chart_mix", "Flows (Sankey)": "chart_sankey", "Value of stock": "chart_duals",
+              "Cost by item": "chart_costs"}
+    for chart, element in charts.items():  # one chart at a time, beside the answer's
+        at.segmented_control(key="res_chart").set_value(chart).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert {c.key for c in at.get("plotly_chart")} == {"chart_target", element}
     goto(at, "views/compare.py")
     diff = table_with(at, "initial_stock_t (difference)")
     assert (diff["initial_stock_t (difference)"].abs() > 1e-6).any()  # cooperating changes the plan
@@ -121,13 +128,21 @@ def test_longer_gallium_ban_changes_the_answer_and_earlier_inputs_come_from_the_
     assert gallium_answer(at) == (stock_12, short_12)
 
 
+def edit_table(at: AppTest, table: str, edited_rows: dict) -> AppTest:
+    """On the Assumptions page: pick the table, edit its cells as the browser's editor sends them
+    (text), and press Apply."""
+    if any(w.key == "assumptions_table" for w in at.segmented_control):  # one table shown at a time
+        at.segmented_control(key="assumptions_table").set_value(table).run()
+    key = next(e.key for e in at.data_editor if e.key.startswith(f"editor_{table}_"))
+    at.session_state[key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    next(b for b in at.button if b.label == f"Apply edits to {table}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_bad_data_edit_is_marked_at_its_cell_and_blocks_the_solve():
-    at = goto(start(), "views/assumptions.py")
-    key = next(e.key for e in at.data_editor if e.key.startswith("editor_demand_"))
-    at.session_state[key] = {"edited_rows": {0: {"demand_t_per_year": -5}}, "added_rows": [],
-                             "deleted_rows": []}
-    next(b for b in at.button if b.label == "Apply edits to demand").click().run()
-    message = "-5.0 is below the smallest valid value 0"
+    at = edit_table(goto(start(), "views/assumptions.py"), "demand", {0: {"demand_t_per_year": "-5"}})
+    message = "-5 is below the smallest valid value 0"  # as typed
     assert any("1 problem(s) in the data" in e.value for e in at.error)
     assert any(f"demand.csv, row 2, field 'demand_t_per_year': {message}" in m.value for m in at.markdown)
     editor = next(e for e in at.data_editor if e.key.startswith("editor_demand_"))
@@ -142,6 +157,107 @@ def test_bad_data_edit_is_marked_at_its_cell_and_blocks_the_solve():
     at.button(key="reset_tables").click().run()
     goto(at, "views/solve.py")
     assert not at.button(key="solve").disabled
+
+
+@pytest.mark.parametrize("typed", ["18k", "x1", "abc"])
+def test_text_in_a_number_cell_is_marked_as_typed_and_blocks_the_solve(typed):
+    """Before: the demand column was a number column, so the editor's text became a number or a
+    blank ('18k' -> 18 in the browser, an empty cell here); now the cell keeps what was typed."""
+    at = edit_table(goto(start(), "views/assumptions.py"), "demand", {0: {"demand_t_per_year": typed}})
+    editor = next(e for e in at.data_editor if e.key.startswith("editor_demand_"))
+    assert editor.value["demand_t_per_year"].iloc[0] == typed
+    assert editor.value["problem"].iloc[0] == f"demand_t_per_year: '{typed}' is not a number"
+    goto(at, "views/solve.py")
+    assert at.button(key="solve").disabled
+
+
+def test_apply_keeps_the_table_being_edited():
+    """Before: Apply reran the page and the tabs went back to the first table."""
+    at = edit_table(goto(start(), "views/assumptions.py"), "stockpiles", {0: {"target_days": "120"}})
+    assert at.segmented_control(key="assumptions_table").value == "stockpiles"
+    editor = next(e for e in at.data_editor if e.key.startswith("editor_stockpiles_"))
+    assert editor.value["target_days"].iloc[0] == "120"
+    goto(goto(at, "views/solve.py"), "views/assumptions.py")  # and across pages
+    assert at.segmented_control(key="assumptions_table").value == "stockpiles"
+
+
+def test_text_in_an_event_month_and_a_late_start_are_marked_on_their_rows():
+    """Before: the events table coerced 'x1' to a blank ('Field required'), and an event starting
+    in month 30 of a 24-month horizon was valid (it changes nothing)."""
+    at = start()
+    build_ban(at, "gallium", 6)
+    editor = next(e.key for e in at.data_editor if e.key.startswith("events_"))
+    at.session_state[editor] = {"edited_rows": {0: {"start_month": "x1"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="FormSubmitter:scenario_tables-Apply edits to the scenario set").click().run()
+    assert "event row 1: start_month: 'x1' is not a number" in [m.value.lstrip("- ") for m in at.markdown]
+    editor = next(e.key for e in at.data_editor if e.key.startswith("events_"))
+    at.session_state[editor] = {"edited_rows": {0: {"start_month": "30"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="FormSubmitter:scenario_tables-Apply edits to the scenario set").click().run()
+    assert any("event row 1: start_month:" in m.value and "starts in month 30, after the last month" in m.value
+               for m in at.markdown)
+    goto(at, "views/solve.py")
+    assert at.button(key="solve").disabled
+
+
+def test_an_edited_shipped_set_gets_its_own_name_and_its_shipped_name_back():
+    """Before: an edited set kept the shipped name, so two plans of different sets were told apart
+    in Compare only by a hash."""
+    at = start()
+    load_shipped(at, "gallium_germanium_ban")
+    solve(at, "joint")
+    goto(at, "views/scenarios.py")
+    at.selectbox(key="ban_commodity").set_value("gallium").run()
+    at.number_input(key="ban_duration").set_value(24)
+    at.button(key="add_ban").click().run()
+    assert at.session_state["draft"].name == "gallium_germanium_ban_edit1"
+    solve(at, "joint")
+    goto(at, "views/compare.py")
+    names = [label.split(" | ")[0] for label in at.selectbox(key="cmp_a").options]
+    assert sorted(names) == ["gallium_germanium_ban", "gallium_germanium_ban_edit1"]
+
+    goto(at, "views/scenarios.py")  # delete the added event: the shipped set again, by name too
+    editor = next(e for e in at.data_editor if e.key.startswith("events_"))
+    at.session_state[editor.key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [len(editor.value) - 1]}
+    at.button(key="FormSubmitter:scenario_tables-Apply edits to the scenario set").click().run()
+    assert at.session_state["draft"].name == "gallium_germanium_ban"
+
+
+def test_going_back_to_earlier_inputs_shows_their_plan_without_a_solve():
+    """Before: Results kept showing the latest plan (inputs changed since) until Solve was
+    pressed, although the plan of the inputs now on screen was in the cache."""
+    at = start()
+    build_ban(at, "gallium", 12)
+    solve(at, "joint")
+    stock_12, short_12 = gallium_answer(at)
+    build_ban(at, "gallium", 18)
+    solve(at, "joint")
+    assert gallium_answer(at) != (stock_12, short_12)
+    build_ban(at, "gallium", 12)  # back to the first inputs; Solve not pressed
+    goto(at, "views/results.py")
+    assert not any("inputs have changed" in w.value for w in at.warning)
+    assert gallium_answer(at) == (stock_12, short_12)
+
+
+def test_results_open_with_the_answer():
+    """Stock against target, what to buy and its yearly cost, the crisis value of cooperation with
+    calm pooling, and the worst scenario's shortfall per member: the figures the helpers give."""
+    at = start()
+    load_shipped(at, "gallium_germanium_ban")
+    solve(at, "both")
+    goto(at, "views/results.py")
+    assert at.subheader[0].value == "The answer: joint plan"
+    result = next(iter(at.session_state["results"].values()))
+    metrics = {m.label: m.value for m in at.metric}
+    yearly = planner.buy_now(result.joint)["cost_musd_per_year"].sum()
+    assert musd(metrics["Buy now, a year (M USD)"]) == pytest.approx(yearly, abs=0.051)
+    assert musd(metrics["Crisis value of cooperation (M USD)"]) == pytest.approx(result.crisis_value_musd, abs=0.051)
+    assert musd(metrics["Calm pooling (M USD)"]) == pytest.approx(result.calm_pooling_musd, abs=0.051)
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Buy now**: " in text and f"costing **{yearly:,.1f} M USD a year**" in text
+    worst = planner.worst_scenario(result.joint)
+    assert f"**Shortfall in the worst scenario**, `{worst}`" in text
+    assert "- KR: " in text and "- JP: " in text
+    assert "chart_target" in {c.key for c in at.get("plotly_chart")}
 
 
 def test_probabilities_that_do_not_sum_to_one_block_the_solve():
@@ -172,7 +288,7 @@ def test_a_solve_that_is_not_optimal_says_why_and_shows_no_plan():
 def test_an_uploaded_case_replaces_the_tables():
     at = goto(start(), "views/assumptions.py")
     tables = planner.editable_tables(planner.check_tables(at.session_state["tables"]).case)
-    tables["demand"].loc[0, "demand_t_per_year"] = 123_456.0
+    tables["demand"].loc[0, "demand_t_per_year"] = "123456.0"
     at.file_uploader(key="upload_case").set_value(("case.zip", planner.tables_to_zip(tables), "application/zip"))
     at.run()
     at.button(key="use_upload").click().run()
@@ -252,7 +368,8 @@ def test_cooperation_refuses_a_risk_weight_outside_0_to_1():
 
 def test_stockpile_ui_runs_streamlit_on_the_app(monkeypatch):
     calls = []
-    monkeypatch.setattr(cli.subprocess, "run", lambda command, **kw: calls.append(command) or
+    # the subprocess module itself: the command may live in any module of the CLI
+    monkeypatch.setattr(subprocess, "run", lambda command, **kw: calls.append(command) or
                         type("Done", (), {"returncode": 0})())
     outcome = CliRunner().invoke(cli.main, ["ui", "--server.port", "8765"])
     assert outcome.exit_code == 0, outcome.output

@@ -11,8 +11,9 @@ import streamlit as st  # noqa: E402
 
 from ui import state  # noqa: E402
 
-st.set_page_config(page_title="Korea-Japan stockpile planner", page_icon=":material/inventory_2:",
-                   layout="wide")
+# An emoji icon is drawn by the browser (a data: URL); a :material/...: page icon is fetched from
+# fonts.gstatic.com and fails on a machine without internet.
+st.set_page_config(page_title="Korea-Japan stockpile planner", page_icon="📦", layout="wide")
 state.init()
 
 PAGES = [

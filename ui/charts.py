@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 _LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
+_SERIES_COLORS = qualitative.Plotly  # one colour per scenario, supplier or member, in order
 _EVENT_COLORS = {"export_ban": "#c0392b", "chokepoint_closure": "#2c3e50", "demand_shock": "#8e44ad",
                  "price_shock": "#d68910"}
 
@@ -29,15 +30,67 @@ def event_timeline(events: pd.DataFrame, horizon: int) -> go.Figure:
                       height=140 + 28 * len(events), **_LAYOUT)
     order = list(dict.fromkeys(events["row"]))  # scenario by scenario, as in the events table
     fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
+    return plain_numbers(fig)
+
+
+def plain_numbers(fig: go.Figure) -> go.Figure:
+    """Every axis in plain numbers with thousands separators (4,050,000 USD/t, not 4.05M): the
+    unit is in the axis title, as in the tables."""
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
     return fig
 
 
-def stock_trajectory(trajectory: pd.DataFrame, commodity: str) -> go.Figure:
-    fig = px.line(trajectory, x="month", y="stock_t", color="scenario", facet_col="member",
-                  markers=True, labels={"stock_t": "stock (t)", "month": "month"},
-                  title=f"{commodity}: stock at the end of each month, per scenario")
-    fig.update_layout(**_LAYOUT)
+def _members_side_by_side(members: list[str], title: str, y_title: str) -> go.Figure:
+    fig = make_subplots(rows=1, cols=len(members), subplot_titles=members, shared_yaxes=False,
+                        horizontal_spacing=0.08)
+    fig.update_layout(title=title, **_LAYOUT)
+    fig.update_yaxes(title_text=y_title, col=1)
     return fig
+
+
+def stock_vs_target(table: pd.DataFrame) -> go.Figure:
+    """Per member, one pair of bars per commodity: the stock today and in the plan, in days of
+    cover of the member's own demand; the red tick is the policy target."""
+    members = list(dict.fromkeys(table["member"]))
+    fig = _members_side_by_side(members, "Stock against the policy target (days of cover of own demand)",
+                                "days of cover")
+    for col, member in enumerate(members, start=1):
+        rows = table[table["member"] == member]
+        first = col == 1
+        for name, days, tonnes, color in (("today", "today_days", "today_t", "#b0b0b0"),
+                                          ("plan", "plan_days", "plan_t", "#1f77b4")):
+            fig.add_bar(x=rows["commodity"], y=rows[days].fillna(0.0), name=name, marker_color=color,
+                        legendgroup=name, showlegend=first, customdata=rows[tonnes], row=1, col=col,
+                        hovertemplate=f"{name}: %{{y:,.0f}} days = %{{customdata:,.1f}} t<extra>%{{x}}</extra>")
+        fig.add_scatter(x=rows["commodity"], y=rows["target_days"], mode="markers", name="target",
+                        legendgroup="target", showlegend=first, customdata=rows["target_t"], row=1, col=col,
+                        marker=dict(symbol="line-ew", size=34, line=dict(width=3, color="#d62728")),
+                        hovertemplate="target: %{y:,.0f} days = %{customdata:,.1f} t<extra>%{x}</extra>")
+    fig.update_layout(barmode="group")
+    return plain_numbers(fig)
+
+
+def stock_trajectory(path: pd.DataFrame, targets: dict[str, float], commodity: str) -> go.Figure:
+    """Per member, the stock (t) from month 0 (held at the start) to the horizon's end, one line
+    per chosen scenario; the dashed red line is the member's policy target in tonnes."""
+    members = list(dict.fromkeys(path["member"])) or list(targets)
+    fig = _members_side_by_side(members, f"{commodity}: stock at the end of each month (month 0: at the start)",
+                                "stock (t)")
+    for i, scenario in enumerate(dict.fromkeys(path["scenario"])):
+        color = _SERIES_COLORS[i % len(_SERIES_COLORS)]
+        for col, member in enumerate(members, start=1):
+            rows = path[(path["scenario"] == scenario) & (path["member"] == member)]
+            fig.add_scatter(x=rows["month"], y=rows["stock_t"], mode="lines+markers", name=scenario,
+                            legendgroup=scenario, showlegend=col == 1, line_color=color, row=1, col=col,
+                            hovertemplate=f"{scenario}, month %{{x}}: %{{y:,.1f}} t<extra>{member}</extra>")
+    for col, member in enumerate(members, start=1):
+        target = targets.get(member)
+        if target:
+            fig.add_hline(y=target, line_dash="dash", line_color="#d62728", row=1, col=col,
+                          annotation_text=f"target {target:,.0f} t", annotation_position="top left")
+    fig.update_xaxes(title_text="month", rangemode="tozero", dtick=3)
+    return plain_numbers(fig)
 
 
 def shortfall_heatmap(matrix: pd.DataFrame, scenario: str) -> go.Figure:
@@ -47,48 +100,62 @@ def shortfall_heatmap(matrix: pd.DataFrame, scenario: str) -> go.Figure:
                                hovertemplate="%{y}, month %{x}: %{z:.1f} % short<extra></extra>"))
     fig.update_layout(title=f"Shortfall as % of demand ({scenario})", xaxis_title="month", **_LAYOUT)
     fig.update_yaxes(autorange="reversed")  # commodities top-down in the data's order
-    return fig
+    return plain_numbers(fig)
 
 
 def import_mix(mix: pd.DataFrame, commodity: str, scenario: str) -> go.Figure:
-    long = mix.reset_index().melt(id_vars="month", var_name="supplier", value_name="quantity_t")
-    fig = px.bar(long, x="month", y="quantity_t", color="supplier",
-                 labels={"quantity_t": "arriving (t)", "month": "arrival month"},
-                 title=f"{commodity}: imports by supplier ({scenario})")
-    fig.update_layout(barmode="stack", **_LAYOUT)
-    return fig
+    fig = go.Figure()
+    for i, supplier in enumerate(mix.columns):
+        fig.add_bar(x=mix.index, y=mix[supplier], name=str(supplier),
+                    marker_color=_SERIES_COLORS[i % len(_SERIES_COLORS)],
+                    hovertemplate=f"{supplier}, month %{{x}}: %{{y:,.1f}} t<extra></extra>")
+    fig.update_layout(barmode="stack", title=f"{commodity}: imports by supplier ({scenario})",
+                      xaxis_title="arrival month", yaxis_title="arriving (t)", **_LAYOUT)
+    return plain_numbers(fig)
 
 
-def flow_sankey(links: pd.DataFrame, commodity: str, scenario: str) -> go.Figure:
-    """Suppliers (left), chokepoints passed (middle), members (right); widths in tonnes."""
-    nodes = list(dict.fromkeys(list(links["source"]) + list(links["target"])))
+def flow_sankey(links: pd.DataFrame, nodes_t: dict[str, float], commodity: str, scenario: str) -> go.Figure:
+    """Suppliers (left), chokepoints passed (middle), members (right); widths and labels in tonnes
+    over the horizon."""
+    nodes = list(nodes_t)
     sources, targets = set(links["source"]), set(links["target"])
     color = ["#1f77b4" if n not in targets else "#2ca02c" if n not in sources else "#ff7f0e"
              for n in nodes]
     index = {n: i for i, n in enumerate(nodes)}
     fig = go.Figure(go.Sankey(
-        node=dict(label=nodes, color=color, pad=18),
+        valueformat=",.0f", valuesuffix=" t",
+        node=dict(label=[f"{n}: {nodes_t[n]:,.0f} t" for n in nodes], color=color, pad=18,
+                  hovertemplate="%{label}<extra></extra>"),
         link=dict(source=[index[s] for s in links["source"]], target=[index[t] for t in links["target"]],
-                  value=list(links["quantity_t"]), hovertemplate="%{value:,.0f} t<extra></extra>")))
-    fig.update_layout(title=f"{commodity}: supplier -> chokepoint -> member over the horizon ({scenario}); "
-                            "blue supplier, orange chokepoint, green member", **_LAYOUT)
+                  value=list(links["quantity_t"]),
+                  hovertemplate="%{source.label} -> %{target.label}: %{value:,.0f} t<extra></extra>")))
+    fig.update_layout(title=f"{commodity}: tonnes over the horizon ({scenario})<br><sup>supplier (blue) -> "
+                            "chokepoint passed (orange) -> member (green)</sup>",
+                      **{**_LAYOUT, "margin": dict(l=10, r=10, t=60, b=10)})
     return fig
 
 
 def stock_value(prices: pd.DataFrame, commodity: str, scenario: str) -> go.Figure:
-    fig = px.line(prices, x="month", y="stock_value_usd_per_t", color="member", markers=True,
-                  labels={"stock_value_usd_per_t": "value of one more tonne in stock (USD/t)"},
-                  title=f"{commodity}: marginal value of stock (dual of the stock balance, {scenario})")
-    fig.update_layout(**_LAYOUT)
-    return fig
+    fig = go.Figure()
+    for i, (member, rows) in enumerate(prices.groupby("member", sort=False)):
+        fig.add_scatter(x=rows["month"], y=rows["stock_value_usd_per_t"], mode="lines+markers", name=str(member),
+                        line_color=_SERIES_COLORS[i % len(_SERIES_COLORS)],
+                        hovertemplate=f"{member}, month %{{x}}: %{{y:,.0f}} USD/t<extra></extra>")
+    fig.update_layout(title=f"{commodity}: marginal value of stock (dual of the stock balance, {scenario})",
+                      xaxis_title="month", yaxis_title="value of one more tonne in stock (USD/t)", **_LAYOUT)
+    return plain_numbers(fig)
 
 
 def cost_items(costs: dict[str, float], title: str) -> go.Figure:
+    """Expected cost by item on a linear axis, each bar labelled with its value: small items read
+    from their label, not from a log scale."""
     items = {k: v for k, v in costs.items() if abs(v) > 1e-9}
     fig = go.Figure(go.Bar(x=list(items.values()), y=list(items), orientation="h",
-                           hovertemplate="%{x:,.1f} M USD<extra>%{y}</extra>"))
-    fig.update_layout(title=title, xaxis_title="expected cost (M USD)", xaxis_type="log", **_LAYOUT)
-    return fig
+                           texttemplate="%{x:,.1f}", textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x:,.2f} M USD<extra>%{y}</extra>"))
+    fig.update_layout(title=title, xaxis_title="expected cost (M USD)", height=120 + 28 * len(items), **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return plain_numbers(fig)
 
 
 # ---------------------------------------------------------------- cooperation
@@ -111,16 +178,19 @@ def who_pays(shares: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", title="Who pays what, under each sharing rule",
                       **{**_LAYOUT, "margin": dict(l=10, r=10, t=90, b=10)})
     fig.add_hline(y=0, line_width=1, line_color="#444", row=1, col=2)
-    return fig
+    return plain_numbers(fig)
 
 
 def coop_savings(savings: pd.DataFrame) -> go.Figure:
-    fig = px.bar(savings, x="commodity", y="saving_musd", color="item",
-                 labels={"saving_musd": "saving (M USD)", "item": "cost item"},
-                 title="Saving of cooperation by commodity and cost item (below 0: costs more together)")
-    fig.update_traces(hovertemplate="%{x}: %{y:,.2f} M USD")
-    fig.update_layout(barmode="relative", **_LAYOUT)
-    return fig
+    fig = go.Figure()
+    for i, (item, rows) in enumerate(savings.groupby("item", sort=False)):
+        fig.add_bar(x=rows["commodity"], y=rows["saving_musd"], name=str(item),
+                    marker_color=_SERIES_COLORS[i % len(_SERIES_COLORS)],
+                    hovertemplate=f"{item}, %{{x}}: %{{y:,.2f}} M USD<extra></extra>")
+    fig.update_layout(barmode="relative", yaxis_title="saving (M USD)", legend_title_text="cost item",
+                      title="Saving of cooperation by commodity and cost item (below 0: costs more together)",
+                      **_LAYOUT)
+    return plain_numbers(fig)
 
 
 def exchanges(table: pd.DataFrame) -> go.Figure:
@@ -132,7 +202,7 @@ def exchanges(table: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="Saving against the members alone, by exchange arrangement (dark: used above)",
                       xaxis_title="saving (M USD)", height=320, **_LAYOUT)
     fig.update_yaxes(autorange="reversed")
-    return fig
+    return plain_numbers(fig)
 
 
 def risk_frontier(points: pd.DataFrame, level: float) -> go.Figure:
@@ -148,4 +218,4 @@ def risk_frontier(points: pd.DataFrame, level: float) -> go.Figure:
         low, high = float(values.min()), float(values.max())
         pad = 0.08 * (high - low) or 0.001 * abs(high) or 1.0  # room for the labels at the ends
         fig.update_layout({axis: dict(range=[low - pad, high + pad])})
-    return fig
+    return plain_numbers(fig)

@@ -13,7 +13,10 @@ NEW = "(a new scenario)"
 
 def render(draft: planner.ScenarioDraft, case: Case) -> None:
     scenario, probability = _target(draft)
-    ban, closure, shock, price = st.tabs(["Export ban", "Chokepoint closure", "Demand shock", "Price shock"])
+    # Keyed tabs that track which one is open: an event added from the third tab leaves it open
+    # (plain tabs go back to the first on the rerun that shows the new event).
+    ban, closure, shock, price = st.tabs(["Export ban", "Chokepoint closure", "Demand shock", "Price shock"],
+                                         key="event_type", on_change="rerun")
     with ban:
         _add(draft, scenario, probability, "add_ban", "Add export ban", _export_ban(case))
     with closure:
@@ -40,7 +43,7 @@ def _add(draft, scenario: str, probability: float | None, key: str, label: str, 
     if st.button(label, key=key, type="primary", icon=":material/add:"):
         if probability is not None:
             draft = planner.add_scenario(draft, scenario, probability)
-        state.set_draft(planner.add_event(draft, scenario, event))
+        state.apply_draft_edit(planner.add_event(draft, scenario, event))
         st.rerun()
 
 

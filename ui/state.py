@@ -9,11 +9,12 @@ revision counter that every change bumps.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
-from optimizer import RunOptions, RunResult, load_case, load_scenario_set, planner
+from optimizer import RunOptions, RunResult, list_scenarios, load_case, load_scenario_set, planner
 from optimizer.coop import tables as coop_tables
 from optimizer.coop import DEFAULT_RISK_WEIGHTS, CooperationReport, NotOptimalError, cooperation_report
 from optimizer.warm import WarmRunner
@@ -32,6 +33,12 @@ def default_tables() -> dict:
     return planner.editable_tables(shipped_case())
 
 
+@st.cache_data(show_spinner=False)
+def shipped_draft(name: str) -> planner.ScenarioDraft:
+    """A shipped scenario set as the editor shows it (read against the shipped data)."""
+    return planner.draft_from_set(load_scenario_set(name, shipped_case()))
+
+
 def init() -> None:
     ss = st.session_state
     ss.setdefault("tables", default_tables())
@@ -43,6 +50,7 @@ def init() -> None:
     ss.setdefault("options", {"mode": "both", "horizon": ss["draft"].horizon_months or 24,
                               "floors": False, "time_limit": 0.0, "sharing": "proportional"})
     ss.setdefault("results", OrderedDict())
+    ss.setdefault("derived", {})  # (result key, view) -> a view of that result, made once
     ss.setdefault("shown_key", None)
     ss.setdefault("coop_options", {"level": 0.95, "weights": DEFAULT_RISK_WEIGHTS})
     ss.setdefault("coop_weights_rev", 0)  # the weights editor's key (new key = fresh editor)
@@ -90,24 +98,50 @@ def draft() -> planner.ScenarioDraft:
     return st.session_state["draft"]
 
 
-def set_draft(new: planner.ScenarioDraft, horizon_follows: bool = False) -> None:
+def set_draft(new: planner.ScenarioDraft, horizon_follows: bool = False, keep_name: bool = False) -> None:
+    """Take a new draft; unless keep_name, under a name that tells it apart (_named)."""
     ss = st.session_state
-    ss["draft"] = new
+    ss["draft"] = new if keep_name else _named(new)
     ss["draft_rev"] += 1
     if horizon_follows and "options" in ss:
         ss["options"] = {**ss["options"], "horizon": new.horizon_months or 24}
 
 
 def load_shipped(name: str) -> None:
-    set_draft(planner.draft_from_set(load_scenario_set(name, working_case())), horizon_follows=True)
+    set_draft(planner.draft_from_set(load_scenario_set(name, working_case())), horizon_follows=True,
+              keep_name=True)
+
+
+def apply_draft_edit(new: planner.ScenarioDraft) -> None:
+    """Take an edited draft: under the name the planner typed, else under _named's."""
+    set_draft(new, keep_name=new.name != draft().name)
+
+
+def _named(new: planner.ScenarioDraft) -> planner.ScenarioDraft:
+    """The draft under a name that tells its plan apart: the name of the shipped set or solved
+    plan with the same content if there is one (so their cached plan is found again), else a
+    name no shipped set and no solved plan uses (planner.name_after_edit: an edited
+    gallium_germanium_ban becomes gallium_germanium_ban_edit1, never a second plan of that name)."""
+    shipped = list_scenarios()
+    stem = planner.name_stem(new.name)
+    if stem in shipped and planner.same_content(new, shipped_draft(stem)):
+        return replace(new, name=stem)
+    solved = [r.scenario_set for r in st.session_state.get("results", {}).values()]
+    for scenario_set in solved:
+        if planner.same_content(new, planner.draft_from_set(scenario_set)):
+            return replace(new, name=scenario_set.name)
+    taken = set(shipped) | {s.name for s in solved}
+    return replace(new, name=planner.name_after_edit(new.name, taken))
 
 
 def draft_check() -> planner.DraftCheck:
+    """The draft validated against the working case and the horizon a solve would use."""
     ss = st.session_state
-    stamp = (ss["draft_rev"], ss["tables_rev"])
+    horizon = int(ss["options"]["horizon"]) if "options" in ss else None
+    stamp = (ss["draft_rev"], ss["tables_rev"], horizon)
     memo = ss.get("_draft_check")
     if memo is None or memo[0] != stamp:
-        memo = (stamp, planner.check_draft(ss["draft"], working_case()))
+        memo = (stamp, planner.check_draft(ss["draft"], working_case(), horizon))
         ss["_draft_check"] = memo
     return memo[1]
 
@@ -164,7 +198,9 @@ def solve(current: Inputs, on_progress=None) -> tuple[RunResult, bool]:
         cache[current.key] = warm_runner().solve(current.tables.case, current.scenarios.scenario_set,
                                                  current.mode, current.options, on_progress)
         while len(cache) > MAX_CACHED_RESULTS:
-            cache.popitem(last=False)
+            evicted, _ = cache.popitem(last=False)
+            st.session_state["derived"] = {k: v for k, v in st.session_state["derived"].items()
+                                           if k[0] != evicted}
         hit = False
     st.session_state["shown_key"] = current.key
     return cache[current.key], hit
@@ -177,8 +213,22 @@ def warm_runner() -> WarmRunner:
 
 
 def shown() -> tuple[str | None, RunResult | None]:
+    """The plan to show: the one solved for the current inputs if they were solved before (going
+    back to earlier inputs shows their plan without a new Solve), else the latest solved."""
     key = st.session_state["shown_key"]
+    current = inputs().key
+    if current != key and cached(current) is not None:
+        st.session_state["shown_key"] = key = current
     return key, cached(key)
+
+
+def derived(key: str, view: str, make: Callable[[], object]):
+    """A view of the result solved under `key` (a table, a figure's data), made on first use and
+    kept while the result is cached: going back to a plan does not recompute it."""
+    store = st.session_state["derived"]
+    if (key, view) not in store:
+        store[(key, view)] = make()
+    return store[(key, view)]
 
 
 def all_results() -> dict[str, RunResult]:

@@ -13,9 +13,10 @@ PROBLEM_STYLE = "background-color: #ffd6d6; color: #8b0000"  # an invalid cell
 
 
 def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel buttons for one table; the Excel bytes are made only when clicked."""
+    """CSV and Excel buttons for one table; the files are made only when clicked (from `df`
+    itself: the click is served outside the script run, where session state cannot be read)."""
     left, right, _ = st.columns([1, 1, 6])
-    left.download_button("CSV", planner.to_csv(df), f"{name}.csv", "text/csv", key=f"{key}_csv",
+    left.download_button("CSV", lambda: planner.to_csv(df), f"{name}.csv", "text/csv", key=f"{key}_csv",
                          on_click="ignore", icon=":material/download:")
     right.download_button("Excel", lambda: planner.to_excel({name: df}), f"{name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -104,19 +105,35 @@ def not_optimal_notice(result) -> bool:
     return bool(failed)
 
 
-def cost_metrics(result) -> None:
+CRISIS_HELP = ("What joint stock, crisis transfers and pooling save in the disruption scenarios, weighted by "
+               "probability: the value of cooperation beyond calm pooling.")
+
+
+def calm_help(total: float) -> str:
+    return ("What buying together saves with no disruption at all (pooled supplier capacity, each cargo to "
+            f"the nearer buyer). Value of cooperation in all: {total:,.1f}.")
+
+
+def cost_metrics(money: dict) -> None:
     """Expected money cost joint and each member alone, and the crisis value of cooperation with
-    calm pooling beside it (M USD), as available."""
+    calm pooling beside it (M USD), as available (money: planner.cost_summary)."""
     cols = st.columns(4)
-    if result.joint is not None and result.joint.optimal:
-        cols[0].metric("Expected cost, joint (M USD)", f"{result.joint.money_cost_musd:,.1f}")
-    if result.independent_cost_musd is not None:
-        cols[1].metric("Expected cost, each alone (M USD)", f"{result.independent_cost_musd:,.1f}")
-    value = planner.cooperation_value(result)
-    if value is not None:
-        cols[2].metric("Crisis value of cooperation (M USD)", f"{value['crisis']:,.1f}",
-                       help="What joint stock, crisis transfers and pooling save in the disruption scenarios, "
-                            "weighted by probability: the value of cooperation beyond calm pooling.")
-        cols[3].metric("Calm pooling (M USD)", f"{value['calm']:,.1f}",
-                       help="What buying together saves with no disruption at all (pooled supplier capacity, "
-                            f"each cargo to the nearer buyer). Value of cooperation in all: {value['total']:,.1f}.")
+    if money["joint"] is not None:
+        cols[0].metric("Expected cost, joint (M USD)", f"{money['joint']:,.1f}")
+    if money["alone"] is not None:
+        cols[1].metric("Expected cost, each alone (M USD)", f"{money['alone']:,.1f}")
+    if money["crisis"] is not None:
+        cols[2].metric("Crisis value of cooperation (M USD)", f"{money['crisis']:,.1f}", help=CRISIS_HELP)
+        cols[3].metric("Calm pooling (M USD)", f"{money['calm']:,.1f}", help=calm_help(money["total"]))
+
+
+def drop_stale_choice(key: str, options: list) -> None:
+    """Forget a keyed widget's choice that is not among its options now (another plan has other
+    scenarios or solutions), so that the widget starts from its default instead of failing."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def tonnes(value: float) -> str:
+    """Tonnes as a planner reads them: whole above 100 t, one decimal above 1 t, else two."""
+    return f"{value:,.0f} t" if value >= 100 else f"{value:,.1f} t" if value >= 1 else f"{value:,.2f} t"

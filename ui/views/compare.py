@@ -32,8 +32,9 @@ def joint_vs_independent() -> None:
         return
     names = list(both)
     index = names.index(next((n for n, k in both.items() if k == shown_key), names[-1]))
-    result = results[both[st.selectbox("Plan solved in mode both", names, index=index, key="cmp_both")]]
-    widgets.cost_metrics(result)
+    key = both[st.selectbox("Plan solved in mode both", names, index=index, key="cmp_both")]
+    result = results[key]
+    widgets.cost_metrics(state.derived(key, "money", lambda: planner.cost_summary(result)))
     diff_tables(planner.joint_vs_independent(result), "cmp_ji")
 
 

@@ -36,11 +36,12 @@ def options_form(blocked: bool) -> bool:
         floors = left.toggle("Days-of-cover floors", bool(o["floors"]), key="coop_floors",
                              help="On: every coalition's starting stock must meet the targets of "
                                   "stockpiles.csv (KOMIR 100, JOGMEC 60, KOGAS 9 days).")
+        # text cells: a number column in the browser would clamp 1.5 to 1 instead of refusing it
         weights = middle.data_editor(
-            pd.DataFrame({"weight": list(c["weights"])}),
+            pd.DataFrame({"weight": [planner.number_text(w) for w in c["weights"]]}, dtype=object),
             key=f"coop_weights_{st.session_state['coop_weights_rev']}",
-            num_rows="dynamic", hide_index=True, column_config={"weight": st.column_config.NumberColumn(
-                "risk weight w [0-1]", min_value=0.0, max_value=1.0, step=0.05, format="%.2f")})
+            num_rows="dynamic", hide_index=True, column_config={"weight": st.column_config.TextColumn(
+                "risk weight w [0-1]", alignment="right")})
         right.markdown("**Cost-risk frontier**: the coalition's plan is solved once per risk weight *w*, "
                        "minimising (1 - w) x expected cost + w x CVaR. *w* = 0 is the risk-neutral plan; "
                        "*w* = 1 counts only the worst outcomes. Add or delete rows to choose the points.")
@@ -52,7 +53,8 @@ def options_form(blocked: bool) -> bool:
                                         icon=":material/play_arrow:")
     if not pressed:
         return False
-    parsed, problems = coop_tables.parse_weights(weights["weight"].tolist())
+    typed = [None if w is None or not str(w).strip() else str(w).strip() for w in weights["weight"]]
+    parsed, problems = coop_tables.parse_weights(typed)  # blank rows left out
     if problems:
         st.error("The risk weights have problems; nothing was computed:", icon=":material/error:")
         widgets.problem_list(problems)
@@ -63,13 +65,26 @@ def options_form(blocked: bool) -> bool:
 
 
 def compute(current: state.CoopInputs) -> None:
+    """Compute (or fetch) the report, with a bar that moves one step per LP: it solves several
+    plans of the size of a Solve (why it takes several times as long)."""
     n_members = len(current.tables.case.members)
-    lps = coop_tables.lp_count(n_members, len(current.weights))
-    with st.status(f"Computing cooperation on {draft.name}: {2 ** n_members - 1} coalitions, 3 more exchange "
-                   f"arrangements and {len(current.weights)} risk weight(s), {lps} LPs of "
-                   f"{current.options.horizon_months} months ...", expanded=True) as status:
+    events = current.scenarios.scenario_set.has_events()
+    lps = planner.cooperation_lp_count(n_members, len(current.weights), events)
+    with st.status(f"Computing cooperation on {draft.name}: {2 ** n_members - 1} coalitions"
+                   f"{', again with no disruption' if events else ''}, 3 more exchange arrangements and "
+                   f"{len(current.weights)} risk weight(s): {lps} LPs of {current.options.horizon_months} "
+                   "months ...", expanded=True) as status:
+        bar = st.progress(0.0)
         started = time.perf_counter()
-        outcome, hit = state.coop_compute(current, on_progress=lambda label: status.write(f"solving {label} ..."))
+        done = [0]
+
+        def step(label: str) -> None:
+            done[0] += 1
+            bar.progress(min(done[0] / lps, 1.0), text=f"LP {done[0]} of {lps}: {label} "
+                                                       f"({time.perf_counter() - started:.0f} s so far)")
+
+        outcome, hit = state.coop_compute(current, on_progress=step)
+        bar.empty()
         how = "from the cache (these inputs were computed before)" if hit else \
             f"in {time.perf_counter() - started:.1f} s"
         failed = outcome.report is None

@@ -1,10 +1,12 @@
-"""Results: headline figures against the targets, charts, and every table to download."""
+"""Results: the answer first (stock against target, what to buy and what it costs a year, what
+cooperating is worth in a crisis, the worst scenario's shortfall), then the stock table, one chart
+at a time and one table at a time, every table to download."""
 
 import streamlit as st
 
 from optimizer import planner
 from optimizer.report import cost_breakdown, member_shortfall, scenario_headline
-from ui import charts, state, widgets
+from ui import answer, charts, state, widgets
 
 HEADLINE_COLUMNS = {
     "stock": st.column_config.NumberColumn("stock [unit]", format="%.2f"),
@@ -18,6 +20,8 @@ HEADLINE_COLUMNS = {
     "new_capacity_t": st.column_config.NumberColumn("new storage [t]", format="%,.1f"),
     "meets_target": st.column_config.CheckboxColumn("meets target"),
 }
+CHARTS = ("Stock over time", "Shortfall by month", "Import mix", "Flows (Sankey)", "Value of stock",
+          "Cost by item")
 
 st.title("Results")
 key, result = state.shown()
@@ -34,67 +38,102 @@ if widgets.not_optimal_notice(result):
     st.stop()
 
 
-def headline_metrics() -> None:
-    widgets.cost_metrics(result)
+def view(name: str, make):
+    """A table or figure data of this plan, made once per plan (state.derived)."""
+    return state.derived(key, name, make)
 
 
 def stock_table(solution) -> None:
     st.subheader(f"Stock to hold at the start: {solution.label}")
-    head = planner.headline(solution)
-    short = head.style.apply(lambda row: ["background-color: #ffe3e3" if not row["meets_target"] else ""
-                                          for _ in row], axis=1)
-    st.dataframe(short, hide_index=True, column_config=HEADLINE_COLUMNS)
-    st.caption("Rows shaded red hold less than the policy target (days of cover of the member's own "
-               "demand). With floors off this is the economic optimum, not a policy breach.")
+    head = view(f"headline {solution.label}", lambda: planner.headline(solution))
+    st.dataframe(head, hide_index=True, column_config=HEADLINE_COLUMNS)
+    st.caption("Rows not ticked under *meets target* hold less than the policy target (days of cover of "
+               "the member's own demand). With floors off this is the economic optimum, not a policy breach.")
 
 
-def charts_tabs(solution) -> None:
+@st.fragment
+def charts_section(solution) -> None:
+    """One chart at a time (a rerun draws only it: the page stays quick); picking another chart,
+    commodity or scenario reruns this part only."""
+    st.subheader("Charts")
+    chart = st.segmented_control("Chart", CHARTS, key="res_chart", required=True,
+                                 default=CHARTS[0]) or CHARTS[0]
+    left, right = st.columns([1, 3])
+    if chart not in ("Shortfall by month", "Cost by item"):  # those show every commodity
+        commodity = left.selectbox("Commodity", solution.inputs.commodities, key="res_commodity")
     scenarios = list(solution.inputs.scenarios)
-    left, right = st.columns(2)
-    scenario = left.selectbox("Scenario", scenarios, key="res_scenario")
-    commodity = right.selectbox("Commodity", solution.inputs.commodities, key="res_commodity")
-    tabs = st.tabs(["Stock trajectory", "Shortfall heatmap", "Import mix", "Flows (Sankey)",
-                    "Marginal value of stock", "Cost and shortfall per scenario"])
-    trajectory = solution.tables["stock_trajectory"]
-    with tabs[0]:
-        st.plotly_chart(charts.stock_trajectory(trajectory[trajectory["commodity"] == commodity], commodity),
-                        key="chart_trajectory")
-    with tabs[1]:
+    if chart == "Stock over time":
+        chosen = right.multiselect(
+            f"Scenarios (at most {planner.MAX_CHART_SCENARIOS})", scenarios, key=f"res_scenarios_{key[:12]}",
+            default=planner.chart_scenarios(solution), max_selections=planner.MAX_CHART_SCENARIOS,
+            help="The most probable scenario and the worst are shown first.")
+        figure = view(f"trajectory {solution.label} {commodity} {chosen}", lambda: charts.stock_trajectory(
+            planner.stock_path(solution, commodity, chosen), planner.target_stock_t(solution, commodity), commodity))
+        st.plotly_chart(figure, key="chart_trajectory")
+        return
+    if chart == "Cost by item":
+        items = view(f"cost items {solution.label}", lambda: cost_breakdown(solution))
+        st.plotly_chart(charts.cost_items(items, f"Expected cost by item: {solution.label}"), key="chart_costs")
+        return
+    scenario = (left if chart == "Shortfall by month" else right).selectbox(
+                               "Scenario", scenarios, key=f"res_scenario_{key[:12]}",
+                               index=scenarios.index(planner.worst_scenario(solution)))
+    if chart == "Shortfall by month":
         st.plotly_chart(charts.shortfall_heatmap(planner.shortfall_matrix(solution, scenario), scenario),
                         key="chart_shortfall")
-    with tabs[2]:
+    elif chart == "Import mix":
         mix = planner.import_mix(solution, scenario, commodity)
         st.plotly_chart(charts.import_mix(mix, commodity, scenario), key="chart_mix")
-    with tabs[3]:
+    elif chart == "Flows (Sankey)":
         links = planner.sankey_links(solution, scenario, commodity)
-        st.plotly_chart(charts.flow_sankey(links, commodity, scenario), key="chart_sankey")
-    with tabs[4]:
+        st.plotly_chart(charts.flow_sankey(links, planner.sankey_nodes(links), commodity, scenario),
+                        key="chart_sankey")
+    else:
         prices = solution.tables["scarcity_prices"]
         prices = prices[(prices["scenario"] == scenario) & (prices["commodity"] == commodity)]
         st.plotly_chart(charts.stock_value(prices, commodity, scenario), key="chart_duals")
-    with tabs[5]:
-        st.plotly_chart(charts.cost_items(cost_breakdown(solution), f"Expected cost by item: {solution.label}"),
-                        key="chart_costs")
-        widgets.table_with_downloads(scenario_headline(solution), "scenario_costs_shortfalls", "dl_scen")
-        st.markdown("Shortfall per member, % of its own demand over the horizon:")
-        widgets.table_with_downloads(member_shortfall(solution), "shortfall_by_member", "dl_member_short")
+
+
+def per_scenario(solution) -> None:
+    st.subheader("Cost and shortfall per scenario")
+    table = view(f"scenarios {solution.label}", lambda: scenario_headline(solution))
+    widgets.table_with_downloads(table, "scenario_costs_shortfalls", "dl_scen", column_config=percent_columns(
+        table, "shortfall_pct_", {"probability": st.column_config.NumberColumn("probability", format="%.3f"),
+                                  "cost_musd": st.column_config.NumberColumn("cost [M USD]", format="%,.1f")}))
+    st.markdown("Shortfall per member, % of its own demand over the horizon:")
+    table = view(f"member short {solution.label}", lambda: member_shortfall(solution))
+    widgets.table_with_downloads(table, "shortfall_by_member", "dl_member_short",
+                                 column_config=percent_columns(table, "", {}, solution.inputs.commodities))
+
+
+def percent_columns(table, prefix: str, config: dict, columns=None) -> dict:
+    """Shortfall columns as '<commodity> short [%]' with one decimal."""
+    names = columns if columns is not None else [c for c in table.columns if c.startswith(prefix)]
+    return config | {c: st.column_config.NumberColumn(f"{c[len(prefix):]} short [%]", format="%.1f") for c in names}
 
 
 def downloads() -> None:
+    """Every table in one workbook, and one table at a time on the page (all of them at once
+    would send tens of thousands of rows to the browser on every visit)."""
     st.subheader("Tables")
-    tables = planner.result_tables(result)
-    st.download_button("All tables: one Excel workbook", lambda: planner.to_excel(tables),
+    st.download_button("All tables: one Excel workbook", lambda: planner.to_excel(planner.result_tables(result)),
                        f"{result.scenario_set.name}_results.xlsx", on_click="ignore", key="dl_all",
                        icon=":material/download:")
-    for i, (name, df) in enumerate(tables.items()):
-        with st.expander(f"{name} ({len(df)} rows)"):
-            widgets.table_with_downloads(df, name.replace(" ", "_"), f"dl_{i}")
+    names = planner.result_table_names(result)
+    widgets.drop_stale_choice("res_table", names)
+    name = st.selectbox("Table", names, key="res_table")
+    table = view(f"table {name}", lambda: planner.result_table(result, name))
+    st.caption(f"{len(table):,} rows")
+    widgets.table_with_downloads(table, name.replace(" ", "_"), f"dl_{names.index(name)}")
 
 
-headline_metrics()
 solutions = {s.label: s for s in result.solutions}
+widgets.drop_stale_choice("res_solution", list(solutions))
 label = st.radio("Plan", list(solutions), horizontal=True, key="res_solution") if len(solutions) > 1 \
     else next(iter(solutions))
-stock_table(solutions[label])
-charts_tabs(solutions[label])
+solution = solutions.get(label, result.solutions[0])
+answer.render(key, result, solution)
+stock_table(solution)
+charts_section(solution)
+per_scenario(solution)
 downloads()

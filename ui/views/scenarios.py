@@ -1,5 +1,7 @@
 """Scenarios: start from a shipped set or a blank what-if, edit scenarios and events, add events."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 import yaml
@@ -65,13 +67,14 @@ def tables_form() -> None:
         name = left.text_input("Set name", draft.name, key=f"set_name_{rev}")
         title = right.text_input("Title", draft.title, key=f"set_title_{rev}")
         st.markdown("**Scenarios** (probabilities must sum to 1)")
+        # Number cells are text: a number column in the browser clamps 1.5 to 1 and reads 'x1' as
+        # 1 before validation sees them; as text, what was typed is checked and marked.
         scenarios = st.data_editor(
             with_problems(draft.scenarios, check.scenario_rows), key=f"scenarios_{rev}", num_rows="dynamic",
             hide_index=True, disabled=[PROBLEM], column_config={
                 PROBLEM: st.column_config.TextColumn("⚠ problem", width="large"),
                 "name": st.column_config.TextColumn("scenario", required=True),
-                "probability": st.column_config.NumberColumn("probability [0-1]", min_value=0.0, max_value=1.0,
-                                                             format="%.3f")})
+                "probability": number("probability [0-1]")})
         st.markdown("**Events** (members / suppliers: names separated by ';', empty = all; months from 1)")
         events = st.data_editor(
             with_problems(draft.events, check.event_rows), key=f"events_{rev}", num_rows="dynamic",
@@ -82,18 +85,23 @@ def tables_form() -> None:
                 "commodity": st.column_config.SelectboxColumn("commodity", options=choices),
                 "supplier": st.column_config.SelectboxColumn("supplier", options=suppliers),
                 "chokepoint": st.column_config.SelectboxColumn("chokepoint", options=case.chokepoints),
-                "start_month": st.column_config.NumberColumn("start [month]", min_value=1, step=1),
-                "duration_months": st.column_config.NumberColumn("duration [months]", min_value=1, step=1),
-                "severity": st.column_config.NumberColumn("severity [share withheld 0-1]", format="%.2f"),
-                "change": st.column_config.NumberColumn("change [fraction of demand]", format="%.2f"),
-                "multiplier": st.column_config.NumberColumn("price multiplier [x]", format="%.2f")})
+                "start_month": number("start [month]"),
+                "duration_months": number("duration [months]"),
+                "warning_months": number("warning [months]"),
+                "announced_month": number("announced [month]"),
+                "severity": number("severity [share withheld 0-1]"),
+                "change": number("change [fraction of demand]"),
+                "multiplier": number("price multiplier [x]")})
         applied = st.form_submit_button("Apply edits to the scenario set", type="primary")
     if applied:
-        new = planner.ScenarioDraft(name.strip() or draft.name, title.strip() or draft.title,
-                                    scenarios.drop(columns=[PROBLEM]), events.drop(columns=[PROBLEM]),
-                                    draft.horizon_months, draft.description, draft.overrides)
-        state.set_draft(new.with_tables())
+        new = replace(draft, name=name.strip() or draft.name, title=title.strip() or draft.title)
+        state.apply_draft_edit(new.with_tables(scenarios.drop(columns=[PROBLEM]), events.drop(columns=[PROBLEM])))
         st.rerun()
+
+
+def number(label: str):
+    """A number cell that keeps what was typed (text, aligned like a number)."""
+    return st.column_config.TextColumn(label, alignment="right")
 
 
 start_from()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from optimizer import MODES, planner
 from optimizer.inputs import SHARING_RULES
-from ui import state, widgets
+from ui import answer, state, widgets
 
 MODE_HELP = ("joint: one plan for both members, with crisis transfers. independent: each member "
              "alone, shared supplier capacity split by baseline imports. both: the two, the same with "
@@ -61,9 +61,10 @@ def outcome() -> None:
         st.warning("The inputs have changed since the last solve below; press Solve for the new ones.")
     if widgets.not_optimal_notice(result):
         return
-    widgets.cost_metrics(result)
+    widgets.cost_metrics(state.derived(key, "money", lambda: planner.cost_summary(result)))
     st.success(f"Optimal plan for {result.scenario_set.name}.", icon=":material/check_circle:")
     st.page_link("views/results.py", label="Read the plan on the Results page", icon=":material/insights:")
+    answer.target_chart(key, result, result.solutions[0], "solve_chart_target")  # the answer at a glance
 
 
 st.markdown(f"Scenario set **{draft.name}**: {draft.title} ({len(draft.scenarios)} scenario(s)).")
