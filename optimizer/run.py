@@ -279,7 +279,7 @@ def _solve_by_decomposition(inputs: ModelInputs, options: RunOptions, label: str
     build_seconds = time.perf_counter() - started  # the scenario LPs are built inside the method
     workers = options.workers or 1
     try:
-        decomposed = solve_decomposed(inputs, HIGHS_OPTIONS, workers)
+        decomposed = solve_decomposed(inputs, HIGHS_OPTIONS, workers, options.scheduler)
     except RuntimeError as exc:
         outcome = SolveOutcome("error", f"Scenario decomposition failed: {exc}", None, solver_name(),
                                time.perf_counter() - started)

@@ -12,7 +12,7 @@ from .cli_common import (EXIT_BAD_INPUT, EXIT_NOT_OPTIMAL, EXIT_OK, Command, Fin
                          load_inputs, report_store, scenario_dir_option, store_options)
 from .inputs import SHARING_RULES, RunOptions
 from .output import write_run
-from .report import render_text, summary
+from .report import records, render_text, summary
 from .run import MODES, solve_case
 
 
@@ -33,13 +33,18 @@ from .run import MODES, solve_case
 @click.option("--time-limit", type=FiniteFloat(min=0), help="Seconds HiGHS may spend on each LP.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes for the scenario LPs of a decomposed solve (sets of 16 scenarios or "
-                   "more); more than one pays only for very large sets (bench/README.md).")
+                   "more), on a Dask LocalCluster; more than one pays only for very large sets (bench/README.md).")
+@click.option("--explain", is_flag=True,
+              help="Also say why the joint plan holds what it holds (one day of cover more and less per member "
+                   "x commodity, re-solved; as `stockpile explain`).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A Dask scheduler (tcp://host:8786): a decomposed solve's scenario LPs run on its cluster.")
 @store_options
 @data_option
 @scenario_dir_option
 def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: bool,
           horizon: int | None, floors: bool, sharing: str, time_limit: float | None, workers: int,
-          store_dir: Path | None, no_store: bool, data_dir: Path, scenario_dir: Path) -> None:
+          explain: bool, scheduler: str | None, store_dir: Path | None, no_store: bool, data_dir: Path, scenario_dir: Path) -> None:
     """Solve each SCENARIO set (a name in the scenario folder or a path to a YAML file).
 
     Exit code 0: every LP optimal; 1: bad input (nothing solved or written); 2: a solve did not
@@ -47,7 +52,7 @@ def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: 
     case, sets = load_inputs(data_dir, scenario_dir, scenarios, horizon)
     check_run(case, sets, horizon, out_dir)
     options = RunOptions(horizon_months=horizon, cover_floors=floors, time_limit_s=time_limit, workers=workers,
-                         sharing=sharing)
+                         scheduler=scheduler, sharing=sharing)
     results, stored = [], []
     for scenario_set in sets:
         if not as_json:
@@ -67,13 +72,40 @@ def solve(scenarios: tuple[str, ...], mode: str, out_dir: Path | None, as_json: 
         for result in results:
             _write(result, out_dir)
     all_optimal = all(r.optimal for r in results)
+    explained = [_explanation(case, r, options, as_json) if explain and r.optimal else None for r in results]
     if as_json:
-        payload = {"status": "optimal" if all_optimal else "not_optimal",
-                   "runs": [{**summary(r), **ids} for r, ids in zip(results, stored)]}
-        click.echo(json.dumps(payload, indent=2, default=str))
+        runs = [{**summary(r), **ids} for r, ids in zip(results, stored)]
+        for run, table in zip(runs, explained):
+            if table is not None:
+                run["explanation"] = records(table)
+        click.echo(json.dumps({"status": "optimal" if all_optimal else "not_optimal", "runs": runs}, indent=2,
+                              default=str))
     else:
-        click.echo("\n\n".join(render_text(r) for r in results))
+        click.echo("\n\n".join(render_text(r) + _explanation_text(r, table) for r, table in zip(results, explained)))
     sys.exit(EXIT_OK if all_optimal else EXIT_NOT_OPTIMAL)
+
+
+def _explanation(case, result, options: RunOptions, quiet: bool):
+    """The joint plan's explanation table (optimizer.explain), or None if its re-solves fail."""
+    from .explain.core import explain_plan
+
+    if not quiet:
+        click.echo(f"explaining the joint plan of {result.scenario_set.name} ...", err=True)
+    solution, table = explain_plan(case, result.scenario_set, options)
+    if not solution.optimal:
+        click.echo(f"no explanation: the joint plan's solve was not optimal ({solution.outcome.message})", err=True)
+        return None
+    return table
+
+
+def _explanation_text(result, table) -> str:
+    if table is None:
+        return ""
+    from .explain.core import explanation_lines
+
+    heading = (f"== why the joint plan of {result.scenario_set.name} holds what it holds (one day of cover more "
+               "and less, every scenario re-solved):")
+    return "\n\n" + "\n".join([heading, *explanation_lines(table)])
 
 
 def _write(result, out_dir: Path) -> None:

@@ -401,6 +401,41 @@ def test_stress_and_explain_run_from_the_command_line(tmp_path):
     assert {(r["commodity"], r["member"]) for r in rows} >= {("rare_earths", "JP"), ("lng", "KR")}
 
 
+def test_solve_explain_adds_the_explanation_of_the_joint_plan():
+    """`solve --explain` gives what `stockpile explain` gives for the same set and options: one
+    sentence per member x commodity in text, the same rows in JSON."""
+    text = run("solve", "rare_earth_japan_2010", "--horizon", "6", "--explain", "--no-store")
+    assert text.exit_code == 0, text.output
+    assert "why the joint plan of rare_earth_japan_2010 holds what it holds" in text.stdout
+    alone = json.loads(run("explain", "rare_earth_japan_2010", "--horizon", "6", "--json").stdout)["explanation"]
+    payload = json.loads(run("solve", "rare_earth_japan_2010", "--horizon", "6", "--explain", "--json",
+                             "--no-store").stdout)
+    (one,) = payload["runs"]
+    assert one["explanation"] == alone
+    assert sum(line.startswith("- ") for line in text.stdout.splitlines()) == len(alone)
+
+
+def test_stress_takes_the_plan_of_a_stored_solve(tmp_path):
+    """--plan RUN holds the stored joint plan fixed: its stock equals the solve's stock to hold,
+    and a coop or unknown run id is refused with exit 1."""
+    store = str(tmp_path / "store")
+    solved = run("solve", "rare_earth_japan_2010", "--horizon", "6", "--json", "--store", store)
+    assert solved.exit_code == 0, solved.output
+    run_id = json.loads(solved.stdout)["runs"][0]["run_id"]
+    result = run("stress", "rare_earth_japan_2010", "--horizon", "6", "--plan", run_id[:12], "--store", store,
+                 "--no-levers", "--no-optimal", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    held = pd.read_csv(tmp_path / "out" / "rare_earth_japan_2010" / "plan.csv")
+    from optimizer.store import load_run
+
+    stock = load_run(store, run_id).tables["joint"]["stockpile_plan"]
+    merged = held.merge(stock, on=["commodity", "member"], suffixes=("_held", "_solved"))
+    assert len(merged) == len(stock) > 0
+    assert merged["initial_stock_t_held"].to_numpy() == pytest.approx(merged["initial_stock_t_solved"].to_numpy())
+    missing = run("stress", "baseline", "--plan", "no-such-run", "--store", store)
+    assert missing.exit_code == 1 and "nor a run in the run store" in missing.stderr
+
+
 def test_stress_refuses_a_plan_it_cannot_read():
     result = run("stress", "baseline", "--plan", "no_such_plan.csv")
     assert result.exit_code == 1 and "neither 'current' nor a plan CSV" in result.stderr

@@ -69,3 +69,23 @@ def test_decomposition_leaves_on_dask_actors_reach_the_same_optimum(scheduler):
     stock = here.made.layout.column("Initial_Stock").positions
     stock = stock[stock >= 0]
     assert there.values[stock] == pytest.approx(here.values[stock], rel=1e-6, abs=1e-6)
+
+
+def test_solve_case_passes_the_scheduler_to_the_decomposition(scheduler):
+    """RunOptions(scheduler=...) (`stockpile solve --scheduler`) puts a decomposed solve's leaves
+    on that cluster: the same objective as in this process, and the same inputs key (where the LPs
+    are solved is not an input of the plan)."""
+    from optimizer import solve_case
+    from optimizer.run import inputs_key
+
+    case = load_case()
+    stochastic = load_scenario_set("stochastic", case)
+    here_options = RunOptions(horizon_months=12, decompose=True)
+    there_options = RunOptions(horizon_months=12, decompose=True, scheduler=scheduler)
+    here = solve_case(case, stochastic, "joint", here_options).joint
+    there = solve_case(case, stochastic, "joint", there_options).joint
+    assert here.outcome.optimal and there.outcome.optimal
+    assert there.outcome.objective == pytest.approx(here.outcome.objective, rel=1e-9)
+    fingerprint = case.fingerprint()
+    assert inputs_key(fingerprint, stochastic, "joint", here_options) == \
+        inputs_key(fingerprint, stochastic, "joint", there_options)

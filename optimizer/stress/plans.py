@@ -38,7 +38,12 @@ def current_plan(case: Case) -> Plan:
 
 def plan_from_solution(solution, name: str) -> Plan:
     """The starting stock and new storage an optimal solution chose (its stockpile_plan table)."""
-    return _from_frame(solution.tables["stockpile_plan"], name)
+    return plan_from_table(solution.tables["stockpile_plan"], name)
+
+
+def plan_from_table(stockpile_plan: pd.DataFrame, name: str) -> Plan:
+    """A plan from a solution's stockpile_plan table (a stored run's, for one)."""
+    return _from_frame(stockpile_plan, name)
 
 
 def load_plan(path: str | Path, case: Case) -> Plan:
