@@ -956,3 +956,149 @@ def joint_vs_independent(result: RunResult) -> dict[str, pd.DataFrame] | None:
     if result.joint is None or not result.joint.optimal or not alone or not all(s.optimal for s in alone):
         return None
     return compare_solutions([result.joint], alone, ("joint", "independent"))
+
+
+# ---------------------------------------------------------------------------- stress test
+
+STRESS_SOURCES = {"today": "today's stocks (stockpiles.csv of the data on the Assumptions page)",
+                  "solved": "the plan shown on the Results page"}
+STRESS_COLUMNS = ["member", "commodity", "shortfall_t", "shortfall_pct", "first_month_short", "stock_start_t",
+                  "stock_released_t", "stock_lasts_days", "transfers_in_t", "transfers_out_t",
+                  "optimal_stock_start_t", "optimal_shortfall_t", "optimal_shortfall_pct"]
+
+
+def solved_plan(result: RunResult, name: str):
+    """The here-and-now decisions of a solved run as a stress-test Plan (t): its joint plan, else
+    its members' plans alone taken together; None unless those solutions are optimal."""
+    from .stress import Plan, plan_from_solution
+
+    if result.joint is not None:
+        return plan_from_solution(result.joint, name) if result.joint.optimal else None
+    alone = list(result.independent.values())
+    if not alone or not all(s.optimal for s in alone):
+        return None
+    plans = [plan_from_solution(s, name) for s in alone]
+    return Plan(name, {k: v for p in plans for k, v in p.stock_t.items()},
+                {k: v for p in plans for k, v in p.new_capacity_t.items()})
+
+
+def stress_key(case: Case, scenario_set: ScenarioSet, options: RunOptions, plan, levers: bool,
+               compare_optimal: bool) -> str:
+    """Equal for equal stress tests: run_key's inputs, the plan's tonnes and what is solved."""
+    stock = sorted((f"{c}|{m}", t, plan.new_capacity_t.get((c, m), 0.0)) for (c, m), t in plan.stock_t.items())
+    base = run_key(case, scenario_set, "stress", options)
+    text = json.dumps([base, plan.name, stock, levers, compare_optimal], default=str)
+    return inputs_key(text, scenario_set, "stress", options)
+
+
+def stress_scenarios(result) -> list[str]:
+    """The set's scenarios, worst first under the fixed plan (the most shortfall, summed as % of
+    each member's demand), then in the set's order."""
+    from .stress.core import exposure
+
+    fixed = exposure(result.fixed, result.plan.stock_t)
+    order = [s.name for s in result.scenario_set.scenarios]
+    pct = fixed.groupby("scenario", sort=False)["shortfall_pct"].sum()
+    return sorted(order, key=lambda s: (-round(float(pct.get(s, 0.0)), 9), order.index(s)))
+
+
+def _member_major(df: pd.DataFrame, members: list[str], commodities: list[str]) -> pd.DataFrame:
+    rank = {"member": {m: i for i, m in enumerate(members)}, "commodity": {c: i for i, c in enumerate(commodities)}}
+    return df.sort_values(["member", "commodity"], key=lambda col: col.map(rank[col.name]),
+                          kind="stable").reset_index(drop=True)
+
+
+def stress_exposure(result, scenario: str) -> pd.DataFrame:
+    """One row per member x commodity in one scenario: shortfall over the horizon (t and % of
+    demand), first month short, stock at the start and released, the days it lasted (NaN: never
+    ran out), transfers, and the optimal plan's stock and shortfall beside it where solved."""
+    from .stress.core import side_by_side
+
+    table = side_by_side(result)
+    table = table[table["scenario"] == scenario]
+    p = result.fixed.inputs
+    return _member_major(table[[c for c in STRESS_COLUMNS if c in table.columns]], list(p.members),
+                         list(p.commodities))
+
+
+def stress_levers(result, scenario: str) -> pd.DataFrame | None:
+    """Per member x commodity in one scenario: the shortfall with no lever, the tonnes each lever
+    covers alone and all together, and the shortfall left (None if levers were not solved)."""
+    from .stress.core import LEVERS, lever_table
+
+    if result.none is None:
+        return None
+    table = lever_table(result)
+    table = table[table["scenario"] == scenario]
+    columns = (["member", "commodity", "shortfall_none_t"] + [f"covered_{x}_alone_t" for x in LEVERS]
+               + ["covered_all_t", "shortfall_all_t"])
+    p = result.fixed.inputs
+    return _member_major(table[columns], list(p.members), list(p.commodities))
+
+
+def stress_by_month(result, scenario: str, commodity: str) -> pd.DataFrame:
+    """Shortfall (t and % of demand) and stock at the month's end, per member and month, of one
+    commodity in one scenario under the fixed plan."""
+    from .stress.core import shortfall_by_month
+
+    table = shortfall_by_month(result.fixed)
+    table = table[(table["scenario"] == scenario) & (table["commodity"] == commodity)]
+    return table[["member", "month", "demand_t", "shortfall_t", "shortfall_pct", "stock_t"]].reset_index(drop=True)
+
+
+def stress_failures(result) -> list[str]:
+    """One plain sentence per LP of a stress test that did not reach optimality."""
+    return [f"{s.label}: not solved to optimality ({s.outcome.status.replace('_', ' ')}). {s.outcome.message}"
+            for s in result.solutions if not s.optimal]
+
+
+# ---------------------------------------------------------------------------- sensitivity sweeps
+
+SWEEP_QUANTITIES = {"crisis_value_musd": "crisis value of cooperation (M USD)",
+                    "expected_cost_musd": "expected cost (M USD)",
+                    "days_of_cover": "days of cover (days)",
+                    "shortfall_pct": "expected shortfall (% of demand)",
+                    "calm_pooling_musd": "calm pooling (M USD)",
+                    "value_of_cooperation_musd": "value of cooperation in all (M USD)"}
+DEFAULT_SWEEP_ASSUMPTIONS = ("lng_price", "gallium_china_price", "kr_graphite_demand", "graphite_china_headroom",
+                             "mineral_holding_cost")
+
+
+def default_sweep_assumptions(names: list[str], count: int = 5) -> list[str]:
+    """A handful to start from: the project's usual suspects that the data has, else the first few."""
+    chosen = [n for n in DEFAULT_SWEEP_ASSUMPTIONS if n in names]
+    return chosen or list(names[:count])
+
+
+def sweep_answer_keys(table: pd.DataFrame, quantity: str) -> pd.DataFrame:
+    """The answers of one quantity a sweep table holds: its distinct solution, member, commodity."""
+    if table is None or table.empty or "quantity" not in table.columns:
+        return pd.DataFrame(columns=["solution", "member", "commodity"])
+    rows = table[table["quantity"] == quantity]
+    return rows[["solution", "member", "commodity"]].drop_duplicates().reset_index(drop=True)
+
+
+def sweep_answer_label(quantity: str, solution: str = "", member: str = "", commodity: str = "") -> str:
+    """'days of cover (days): joint, KR, gallium'."""
+    parts = ", ".join(p for p in (solution, member, commodity) if p)
+    return SWEEP_QUANTITIES.get(quantity, quantity) + (f": {parts}" if parts else "")
+
+
+def sweep_values(folder, quantity: str, solution: str = "", member: str = "", commodity: str = "") -> pd.DataFrame:
+    """One answer's value in each optimal sample of the sweep in `folder` (sample_id, value)."""
+    from .sweep.store import SampleStore
+
+    store = SampleStore(folder)
+    try:
+        answers = store.answers()
+    finally:
+        store.close()
+    mask = ((answers["quantity"] == quantity) & (answers["solution"] == solution) & (answers["member"] == member)
+            & (answers["commodity"] == commodity))
+    return answers.loc[mask, ["sample_id", "value"]].reset_index(drop=True)
+
+
+def is_sweep_folder(folder) -> bool:
+    from .sweep.store import SampleStore
+
+    return SampleStore.exists(folder)

@@ -490,3 +490,80 @@ def test_the_workbook_writes_blanks_infinities_flags_and_excels_sheet_names():
     with zipfile.ZipFile(io.BytesIO(planner.to_excel({"t": df}))) as archive:
         assert {"[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet1.xml"} \
             <= set(archive.namelist())
+
+
+# ---------------------------------------------------------------- stress test and sweeps
+
+def test_solved_plan_is_the_joint_plan_or_the_members_alone_together(ban_result):
+    """A `both` run's plan to stress-test is its joint plan; an independent run's, each member's
+    own plan alone, every member x commodity once."""
+    joint = planner.solved_plan(ban_result, "joint plan")
+    plan = ban_result.joint.tables["stockpile_plan"]
+    assert joint.stock_t == {(c, m): t for c, m, t in zip(plan["commodity"], plan["member"], plan["initial_stock_t"])}
+    alone = planner.solved_plan(replace(ban_result, joint=None), "alone")
+    expected = {(c, m): t for s in ban_result.independent.values()
+                for c, m, t in zip(s.tables["stockpile_plan"]["commodity"], s.tables["stockpile_plan"]["member"],
+                                   s.tables["stockpile_plan"]["initial_stock_t"])}
+    assert alone.stock_t == expected and len(expected) == len(plan)
+
+
+def test_stress_key_follows_the_plan_and_what_is_solved(case):
+    from optimizer.stress import current_plan
+
+    scenario_set = load_scenario_set("gallium_germanium_ban", case)
+    plan = current_plan(case)
+    key = planner.stress_key(case, scenario_set, RunOptions(horizon_months=12), plan, True, True)
+    assert key == planner.stress_key(case, scenario_set, RunOptions(horizon_months=12), plan, True, True)
+    more = replace(plan, stock_t={**plan.stock_t, ("gallium", "KR"): plan.stock_t[("gallium", "KR")] + 1.0})
+    others = [planner.stress_key(case, scenario_set, RunOptions(horizon_months=12), more, True, True),
+              planner.stress_key(case, scenario_set, RunOptions(horizon_months=12), plan, False, True),
+              planner.stress_key(case, scenario_set, RunOptions(horizon_months=12), plan, True, False),
+              planner.stress_key(case, scenario_set, RunOptions(horizon_months=13), plan, True, True)]
+    assert len({key, *others}) == 5
+
+
+def test_stress_views_are_one_row_per_member_and_commodity_worst_scenario_first(case):
+    from optimizer.stress import current_plan, stress_test
+
+    scenario_set = load_scenario_set("stochastic", case)
+    result = stress_test(case, scenario_set, current_plan(case), RunOptions(horizon_months=16), compare_optimal=False)
+    order = planner.stress_scenarios(result)
+    assert sorted(order) == sorted(s.name for s in scenario_set.scenarios) and order[0] == "combined_worst_case"
+    exposure = planner.stress_exposure(result, order[0])
+    assert list(exposure[["member", "commodity"]].itertuples(index=False, name=None)) == \
+        [(m, c) for m in case.members for c in case.commodities]
+    assert "optimal_shortfall_t" not in exposure  # not solved: not shown
+    levers = planner.stress_levers(result, order[0])
+    assert levers["covered_all_t"].sum() == pytest.approx(levers["shortfall_none_t"].sum()
+                                                          - levers["shortfall_all_t"].sum())
+    month = planner.stress_by_month(result, order[0], "graphite")
+    assert month.groupby("member")["shortfall_t"].sum().to_dict() == pytest.approx(
+        exposure[exposure["commodity"] == "graphite"].set_index("member")["shortfall_t"].to_dict())
+
+
+def test_sweep_helpers_pick_answers_and_default_assumptions():
+    assert planner.default_sweep_assumptions(["a", "lng_price", "b"]) == ["lng_price"]
+    assert planner.default_sweep_assumptions(list("abcdefg")) == list("abcde")
+    table = pd.DataFrame({"quantity": ["days_of_cover"] * 3 + ["crisis_value_musd"],
+                          "solution": ["joint", "joint", "joint", ""], "member": ["KR", "KR", "JP", ""],
+                          "commodity": ["lng", "lng", "lng", ""], "value": [1.0, 2.0, 3.0, 4.0]})
+    assert planner.sweep_answer_keys(table, "days_of_cover").values.tolist() == [["joint", "KR", "lng"],
+                                                                                 ["joint", "JP", "lng"]]
+    assert planner.sweep_answer_label("crisis_value_musd") == "crisis value of cooperation (M USD)"
+    assert planner.sweep_answer_label("days_of_cover", "joint", "KR", "lng") == "days of cover (days): joint, KR, lng"
+
+
+def test_run_sweep_reports_progress_per_sample_when_asked(case, tmp_path):
+    """The Sensitivity page's bar: (done, total, failed) after each recorded sample; the terminal's
+    progress line is unchanged (show_progress)."""
+    from optimizer.sweep import SweepFile, plan_sweep, run_sweep, sweep_parameters
+
+    scenario_set = load_scenario_set("gallium_germanium_ban", case)
+    parameters = sweep_parameters(case, scenario_set, None, SweepFile(assumptions=["lng_price"]))
+    plan = plan_sweep(case, scenario_set, parameters, "oat", mode="joint", options=RunOptions(horizon_months=6))
+    calls = []
+    done = run_sweep(plan, tmp_path / "sweep", show_progress=False, on_progress=lambda *a: calls.append(a))
+    assert calls == [(1, 3, 0), (2, 3, 0), (3, 3, 0)] and done.computed == 3
+    assert planner.is_sweep_folder(tmp_path / "sweep") and not planner.is_sweep_folder(tmp_path)
+    values = planner.sweep_values(tmp_path / "sweep", "expected_cost_musd", "joint")
+    assert len(values) == 3 and values["value"].nunique() == 3

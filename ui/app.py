@@ -23,6 +23,9 @@ PAGES = [
     st.Page("views/results.py", title="Results", icon=":material/insights:"),
     st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("views/cooperation.py", title="Cooperation", icon=":material/handshake:"),
+    st.Page("views/stress.py", title="Stress test", icon=":material/crisis_alert:"),
+    st.Page("views/sensitivity.py", title="Sensitivity", icon=":material/tune:"),
+    st.Page("views/history.py", title="Run history", icon=":material/history:"),
 ]
 page = st.navigation(PAGES)
 

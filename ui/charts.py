@@ -219,3 +219,71 @@ def risk_frontier(points: pd.DataFrame, level: float) -> go.Figure:
         pad = 0.08 * (high - low) or 0.001 * abs(high) or 1.0  # room for the labels at the ends
         fig.update_layout({axis: dict(range=[low - pad, high + pad])})
     return plain_numbers(fig)
+
+
+# ---------------------------------------------------------------- stress test and sensitivity
+
+def stress_shortfall(by_month: pd.DataFrame, commodity: str, scenario: str) -> go.Figure:
+    """Shortfall (t) per month, one bar series per member, the plan's stock held fixed."""
+    fig = go.Figure()
+    for i, (member, rows) in enumerate(by_month.groupby("member", sort=False)):
+        fig.add_bar(x=rows["month"], y=rows["shortfall_t"], name=str(member), customdata=rows["shortfall_pct"],
+                    marker_color=_SERIES_COLORS[i % len(_SERIES_COLORS)],
+                    hovertemplate=f"{member}, month %{{x}}: %{{y:,.1f}} t short "
+                                  "(%{customdata:.1f} % of demand)<extra></extra>")
+    fig.update_layout(barmode="group", title=f"{commodity}: shortfall by month with the plan's stock fixed "
+                                             f"({scenario})", xaxis_title="month", yaxis_title="shortfall (t)",
+                      **_LAYOUT)
+    fig.update_xaxes(dtick=3)
+    return plain_numbers(fig)
+
+
+def tornado(bars: pd.DataFrame, answer: str) -> go.Figure:
+    """One row per parameter, widest swing on top: a bar from the answer at base to the answer at
+    the parameter's low, and one to the answer at its high (the others at base)."""
+    base = bars["answer_base"]
+    fig = go.Figure()
+    for end, color in (("low", "#1f77b4"), ("high", "#d62728")):
+        values = bars[f"answer_{end}"]
+        fig.add_bar(y=bars["parameter"], x=values - base, base=base, orientation="h", name=f"at its {end}",
+                    marker_color=color, customdata=bars[[end, f"answer_{end}"]],
+                    hovertemplate=f"%{{y}} at its {end} (%{{customdata[0]:,.4g}}): %{{customdata[1]:,.2f}}"
+                                  "<extra></extra>")
+    if len(bars):
+        fig.add_vline(x=float(base.iloc[0]), line_dash="dot", annotation_text="base")
+    fig.update_layout(barmode="overlay", title=f"Tornado: {answer}", xaxis_title=answer,
+                      height=160 + 32 * len(bars), **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return plain_numbers(fig)
+
+
+def histogram(values: pd.Series, answer: str) -> go.Figure:
+    fig = go.Figure(go.Histogram(x=values, nbinsx=min(40, max(5, len(values) // 3)),
+                                 hovertemplate="%{x}: %{y} samples<extra></extra>"))
+    fig.update_layout(title=f"Distribution over the samples: {answer}", xaxis_title=answer,
+                      yaxis_title="samples", **_LAYOUT)
+    return plain_numbers(fig)
+
+
+def sobol(bars: pd.DataFrame, answer: str) -> go.Figure:
+    """First-order (S1) and total (ST) Sobol indices per parameter, with 95 % confidence whiskers."""
+    fig = go.Figure()
+    for index, color in (("S1", "#9ecae1"), ("ST", "#1f77b4")):
+        fig.add_bar(y=bars["parameter"], x=bars[index], orientation="h", name=index, marker_color=color,
+                    error_x=dict(type="data", array=bars[f"{index}_conf"]),
+                    hovertemplate=f"%{{y}}: {index} %{{x:.3f}}<extra></extra>")
+    fig.update_layout(barmode="group", title=f"Sobol indices: {answer}", xaxis_title="share of the variance (0-1)",
+                      height=160 + 40 * len(bars), **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return plain_numbers(fig)
+
+
+def morris(bars: pd.DataFrame, answer: str, unit: str) -> go.Figure:
+    """Morris mu_star (mean absolute elementary effect) per parameter, with its 95 % confidence."""
+    fig = go.Figure(go.Bar(y=bars["parameter"], x=bars["mu_star"], orientation="h", marker_color="#1f77b4",
+                           error_x=dict(type="data", array=bars["mu_star_conf"]), customdata=bars["sigma"],
+                           hovertemplate="%{y}: mu* %{x:,.3g}, sigma %{customdata:,.3g}<extra></extra>"))
+    fig.update_layout(title=f"Morris screening: {answer}", xaxis_title=f"mu* ({unit} per range)",
+                      height=160 + 32 * len(bars), **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return plain_numbers(fig)

@@ -22,6 +22,7 @@ from optimizer.warm import WarmRunner
 DEFAULT_SCENARIO_SET = "stochastic"  # the project's default plan (README quick start)
 MAX_CACHED_RESULTS = 16  # each result keeps its LP's duals; bound the memory a session holds
 MAX_CACHED_REPORTS = 8  # a cooperation report holds one solution per coalition
+MAX_CACHED_STRESS = 8  # a stress test holds up to seven solutions
 
 
 @st.cache_data(show_spinner=False)
@@ -56,6 +57,12 @@ def init() -> None:
     ss.setdefault("coop_weights_rev", 0)  # the weights editor's key (new key = fresh editor)
     ss.setdefault("coop_reports", OrderedDict())
     ss.setdefault("coop_shown_key", None)
+    ss.setdefault("solved_inputs", {})  # result key -> (case, scenario set) it was solved from
+    ss.setdefault("stress_reports", OrderedDict())
+    ss.setdefault("stress_shown_key", None)
+    ss.setdefault("sweep_summaries", {})  # sweep folder -> its summary (read once a sweep is done)
+    ss.setdefault("sweep_shown", None)
+    ss.setdefault("history_cache", OrderedDict())  # stored runs never change: reopen/compare once
 
 
 # ---------------------------------------------------------------- data tables
@@ -197,8 +204,10 @@ def solve(current: Inputs, on_progress=None) -> tuple[RunResult, bool]:
     else:
         cache[current.key] = warm_runner().solve(current.tables.case, current.scenarios.scenario_set,
                                                  current.mode, current.options, on_progress)
+        st.session_state["solved_inputs"][current.key] = (current.tables.case, current.scenarios.scenario_set)
         while len(cache) > MAX_CACHED_RESULTS:
             evicted, _ = cache.popitem(last=False)
+            st.session_state["solved_inputs"].pop(evicted, None)
             st.session_state["derived"] = {k: v for k, v in st.session_state["derived"].items()
                                            if k[0] != evicted}
         hit = False
@@ -229,6 +238,16 @@ def derived(key: str, view: str, make: Callable[[], object]):
     if (key, view) not in store:
         store[(key, view)] = make()
     return store[(key, view)]
+
+
+def made(key: str, view: str):
+    """A view made before by `derived` (None if not yet): for views made only on request."""
+    return st.session_state["derived"].get((key, view))
+
+
+def solved_inputs(key: str | None):
+    """(case, scenario set) the result cached under `key` was solved from, or None."""
+    return st.session_state["solved_inputs"].get(key) if key else None
 
 
 def all_results() -> dict[str, RunResult]:
@@ -307,3 +326,52 @@ def show_coop(key: str) -> None:
 def coop_shown() -> tuple[str | None, CoopOutcome | None]:
     key = st.session_state["coop_shown_key"]
     return key, coop_cached(key)
+
+
+# ---------------------------------------------------------------- stress tests, sweeps, run history
+
+def stress_cached(key: str | None):
+    return st.session_state["stress_reports"].get(key) if key else None
+
+
+def stress_compute(key: str, make: Callable[[], object]) -> tuple[object, bool]:
+    """The stress test under `key`: from the cache (True), else made now (False) and kept."""
+    cache = st.session_state["stress_reports"]
+    hit = key in cache
+    if hit:
+        cache.move_to_end(key)
+    else:
+        cache[key] = make()
+        while len(cache) > MAX_CACHED_STRESS:
+            cache.popitem(last=False)
+    st.session_state["stress_shown_key"] = key
+    return cache[key], hit
+
+
+def stress_shown():
+    key = st.session_state["stress_shown_key"]
+    return key, stress_cached(key)
+
+
+def sweep_summary(folder: str, make: Callable[[], dict], fresh: bool = False) -> dict:
+    """The summary of the sweep in `folder`, read once (fresh: read again, after samples were added)."""
+    store = st.session_state["sweep_summaries"]
+    if fresh or folder not in store:
+        store[folder] = make()
+    st.session_state["sweep_shown"] = folder
+    return store[folder]
+
+
+def sweep_shown() -> tuple[str | None, dict | None]:
+    folder = st.session_state["sweep_shown"]
+    return folder, st.session_state["sweep_summaries"].get(folder)
+
+
+def history_view(key: tuple, make: Callable[[], object]):
+    """A stored run reopened or two compared: read once (a stored run never changes)."""
+    cache = st.session_state["history_cache"]
+    if key not in cache:
+        cache[key] = make()
+        while len(cache) > 16:
+            cache.popitem(last=False)
+    return cache[key]

@@ -21,7 +21,7 @@ from .cluster import ClusterError
 from .definition import command_line_spec, sweep_parameters
 from .design import METHODS
 from .runner import default_folder, plan_sweep, run_sweep
-from .summary import COMPLETE, render_text, sweep_summary, write_tables
+from .summary import COMPLETE, record_in_store, render_text, sweep_summary, write_tables
 
 DEFAULT_SCENARIO = "stochastic"  # the planner's default case
 
@@ -109,17 +109,15 @@ def sweep(scenario: str, method: str, samples: int | None, seed: int, sweep_file
 def _record(store_dir: Path | None, summary: dict, case, scenario_set, quiet: bool) -> str | None:
     """Record the finished sweep in the run store (`stockpile runs list` shows it); a store that
     cannot be written is a warning, not a failed sweep: the sweep's own folder holds every sample."""
-    from ..store import StoreError, command_line, record_sweep  # the store loads pyarrow: only when used
-    metadata = {k: v for k, v in summary.items() if k not in ("tables", "id")}
+    from ..store import StoreError, command_line
+
     try:
-        run_id = record_sweep(store_dir, summary["id"], metadata, summary["tables"], case=case,
-                              scenario_set=scenario_set, command=command_line(), status=summary["status"],
-                              title=f"{summary['method']} sweep of {scenario_set.name}", key=summary["id"])
+        run_id, now = record_in_store(store_dir, summary, case, scenario_set, command_line())
     except (StoreError, OSError) as exc:
         click.echo(f"warning: run store not used: {exc}", err=True)
         return None
     if not quiet:
-        click.echo(f"recorded in the run store as run {run_id}", err=True)
+        click.echo(f"{'recorded in' if now else 'already in'} the run store as run {run_id}", err=True)
     return run_id
 
 

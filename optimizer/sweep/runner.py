@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -115,8 +116,11 @@ def open_store(plan: SweepPlan, folder: Path, resume: bool, retry_failed: bool =
 
 
 def run_sweep(plan: SweepPlan, folder: Path, workers: int = 1, scheduler: str | None = None,
-              resume: bool = False, retry_failed: bool = False, show_progress: bool = True) -> SweepRun:
-    """Compute every sample not yet recorded in `folder`, recording each as it finishes."""
+              resume: bool = False, retry_failed: bool = False, show_progress: bool = True,
+              on_progress: Callable[[int, int, int], None] | None = None) -> SweepRun:
+    """Compute every sample not yet recorded in `folder`, recording each as it finishes.
+    on_progress, if given, is called after each recorded sample with (samples done, of the
+    design's total, failed in this call): a UI's progress bar."""
     started = time.perf_counter()
     store = open_store(plan, folder, resume, retry_failed)
     try:
@@ -132,6 +136,8 @@ def run_sweep(plan: SweepPlan, folder: Path, workers: int = 1, scheduler: str | 
             store.record(outcome, session)
             failed += outcome.status != OPTIMAL
             progress.update(failed=outcome.status != OPTIMAL)
+            if on_progress is not None:
+                on_progress(progress.done, design.size, failed)
 
         try:
             if pending:

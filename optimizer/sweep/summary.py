@@ -53,6 +53,23 @@ def sweep_summary(folder: Path) -> dict:
             "status": status, "tables": tables}
 
 
+def record_in_store(store_dir: Path | None, summary: dict, case, scenario_set, command: str) -> tuple[str, bool]:
+    """Record a sweep's summary in the run store, keyed by its id, once per status: a sweep run
+    again from its folder, or resumed with nothing left to do, is not recorded twice. Returns the
+    run id and whether it was recorded now. Raises StoreError or OSError if the store cannot be
+    written."""
+    from ..store import list_runs, record_sweep  # the store loads pyarrow: only when used
+
+    for row in list_runs(store_dir, kind="sweep", key=summary["id"]):
+        if row["status"] == summary["status"]:
+            return row["run_id"], False
+    metadata = {k: v for k, v in summary.items() if k not in ("tables", "id")}
+    run_id = record_sweep(store_dir, summary["id"], metadata, summary["tables"], case=case, scenario_set=scenario_set,
+                          command=command, status=summary["status"],
+                          title=f"{summary['method']} sweep of {scenario_set.name}", key=summary["id"])
+    return run_id, True
+
+
 def write_tables(summary: dict) -> list[Path]:
     """Each headline table as <folder>/<name>.csv; the paths written."""
     paths = []

@@ -5,6 +5,7 @@ at a time and one table at a time, every table to download."""
 import streamlit as st
 
 from optimizer import planner
+from optimizer.explain import explain_plan
 from optimizer.report import cost_breakdown, member_shortfall, scenario_headline
 from ui import answer, charts, state, widgets
 
@@ -19,6 +20,16 @@ HEADLINE_COLUMNS = {
     "current_days": st.column_config.NumberColumn("today [days]", format="%.0f"),
     "new_capacity_t": st.column_config.NumberColumn("new storage [t]", format="%,.1f"),
     "meets_target": st.column_config.CheckboxColumn("meets target"),
+}
+EXPLAIN_COLUMNS = {
+    "stock_t": st.column_config.NumberColumn("stock [t]", format="%,.1f"),
+    "days_of_cover": st.column_config.NumberColumn("cover [days]", format="%.1f"),
+    "target_days": st.column_config.NumberColumn("target [days]", format="%.0f"),
+    "day_t": st.column_config.NumberColumn("one day [t]", format="%,.2f"),
+    "more_saving_usd_per_t": st.column_config.NumberColumn("a day more saves [USD/t]", format="%,.0f"),
+    "more_cost_usd_per_t": st.column_config.NumberColumn("a day more costs [USD/t]", format="%,.0f"),
+    "less_saving_usd_per_t": st.column_config.NumberColumn("a day less loses [USD/t]", format="%,.0f"),
+    "less_cost_usd_per_t": st.column_config.NumberColumn("a day less saves [USD/t]", format="%,.0f"),
 }
 CHARTS = ("Stock over time", "Shortfall by month", "Import mix", "Flows (Sankey)", "Value of stock",
           "Cost by item")
@@ -49,6 +60,39 @@ def stock_table(solution) -> None:
     st.dataframe(head, hide_index=True, column_config=HEADLINE_COLUMNS)
     st.caption("Rows not ticked under *meets target* hold less than the policy target (days of cover of "
                "the member's own demand). With floors off this is the economic optimum, not a policy breach.")
+
+
+def explain_section(solution) -> None:
+    """Why the joint plan holds what it holds, member by commodity (optimizer.explain): made on
+    request, since it re-solves the plan once per member x commodity and direction, then kept
+    with the plan."""
+    if solution is not result.joint:
+        return
+    with st.expander("Why this stock, and not more or less?", expanded=state.made(key, "explain") is not None):
+        st.caption("Each member x commodity's stock is moved one day of cover up and one day down, every "
+                   "scenario re-solved, and what the day saves is set against what it costs to hold "
+                   "(docs/model.md, *Explaining a plan*).")
+        solved = state.solved_inputs(key)
+        if solved is None:
+            st.info("The inputs of this plan are no longer kept in this session; solve it again to explain it.")
+            return
+        if state.made(key, "explain") is None:
+            lps = 1 + 2 * len(solution.inputs.commodities) * len(solution.members)
+            if not st.button("Explain the joint plan", key="explain_run", icon=":material/psychology:",
+                             help=f"Solves up to {lps} LPs warm, a few seconds on the shipped data."):
+                return
+            with st.spinner(f"Re-solving the joint plan up to {lps} times ..."):
+                state.derived(key, "explain", lambda: explain_plan(*solved, result.options)[1])
+        table = state.made(key, "explain")
+        if table.empty:
+            st.error("The plan could not be re-solved to optimality, so there is no explanation.",
+                     icon=":material/error:")
+            return
+        for member, rows in table.groupby("member", sort=False):
+            st.markdown(f"**{member}**")
+            st.markdown("\n".join(f"- **{c.replace('_', ' ')}**: {text}"
+                                   for c, text in zip(rows["commodity"], rows["sentence"])))
+        widgets.table_with_downloads(table, "explanation", "dl_explain", EXPLAIN_COLUMNS)
 
 
 @st.fragment
@@ -134,6 +178,7 @@ label = st.radio("Plan", list(solutions), horizontal=True, key="res_solution") i
 solution = solutions.get(label, result.solutions[0])
 answer.render(key, result, solution)
 stock_table(solution)
+explain_section(solution)
 charts_section(solution)
 per_scenario(solution)
 downloads()
