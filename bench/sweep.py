@@ -132,7 +132,7 @@ def task_loop(task: dict) -> dict:
 
 def task_sweep(task: dict) -> dict:
     from optimizer.sweep import run_sweep, sweep_summary
-    from optimizer.sweep.cluster import local_client
+    from optimizer.cluster import local_client
 
     plan = default_plan(task["samples"])
     scheduler, startup = None, 0.0

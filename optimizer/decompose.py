@@ -13,7 +13,7 @@ fixed and the master's rows freed; it stays in its own HiGHS instance and is re-
 moves. The loop stops when the best plan found is within a relative gap of the master's lower
 bound. The final plan is laid out as the extensive form's solution, so its tables are read as the
 single LP's. With more than one worker, or a Dask scheduler's address, the leaves are held by Dask
-actors on the cluster's workers (the engine sweeps run on too: optimizer.sweep.cluster).
+actors on the cluster's workers (the engine sweeps run on too: optimizer.cluster).
 """
 
 from __future__ import annotations
@@ -132,13 +132,13 @@ def _leaf_lp(template: ScenarioTemplate, spec: LeafSpec) -> CompiledLP:
 class _DaskLeaves:
     """Leaf groups held by Dask actors, one per worker of the cluster: each builds its leaves' LPs
     once and keeps them in HiGHS between rounds, so that only x, values, gradients and the final
-    solutions travel (optimizer.sweep.cluster: a cluster at an address, else a LocalCluster of
+    solutions travel (optimizer.cluster: a cluster at an address, else a LocalCluster of
     `workers` processes kept for this process's later runs). Starting the cluster, or a worker that
     dies, is reported as a RuntimeError: the solve fails with its reason."""
 
     def __init__(self, specs: list[LeafSpec], template: ScenarioTemplate, options: dict, workers: int,
                  scheduler: str | None):
-        from .sweep.cluster import dask_client, worker_addresses
+        from .cluster import dask_client, worker_addresses
 
         self._connection = dask_client(scheduler, workers)
         self.actors, self._futures = [], []
@@ -350,7 +350,7 @@ def solve_decomposed(p: ModelInputs, highs_options: dict | None = None, workers:
     LP, a worker or the master fails."""
     started = time.perf_counter()
     if pool is None and scheduler is None and (workers or 1) > 1:
-        from .sweep.cluster import prestart
+        from .cluster import prestart
 
         prestart(workers, (__name__,))  # the workers start and import this module while the LP is split
     with PauseGC():

@@ -70,7 +70,7 @@ def test_a_worker_that_dies_fails_the_solve_with_its_reason_and_the_next_solve_w
     import time
 
     from optimizer import decompose
-    from optimizer.sweep.cluster import local_client
+    from optimizer.cluster import local_client
 
     case = load_case()
     ss = load_scenario_set("stochastic", case)

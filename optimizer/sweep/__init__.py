@@ -8,7 +8,7 @@ killed sweep resumes.
     sample_inputs.py  one sample's case and scenario set
     evaluate.py       one sample solved warm (per-process evaluator), its status and answers
     headline.py       the answers recorded per sample
-    execute.py        in process or as Dask tasks; cluster.py: which Dask cluster
+    execute.py        in process or as Dask tasks (optimizer/cluster.py: which Dask cluster)
     store.py          the sweep's folder (SQLite, one transaction per sample)
     runner.py         plan (id, design) and run with resume; progress.py: the progress line
     tables.py         tornado, distribution, below-target, Sobol and Morris tables (pure)

@@ -17,7 +17,7 @@ from ..cli_common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_OPTIMAL, EXI
 from ..errors import InputError
 from ..inputs import SHARING_RULES, RunOptions
 from ..run import MODES
-from .cluster import ClusterError
+from ..cluster import ClusterError
 from .definition import command_line_spec, sweep_parameters
 from .design import METHODS
 from .runner import default_folder, plan_sweep, run_sweep

@@ -1,5 +1,5 @@
 """Run a sweep's pending samples: in this process (one worker, no scheduler) or as Dask tasks on a
-cluster (optimizer.sweep.cluster: at an address, else a LocalCluster of worker processes).
+cluster (optimizer.cluster: at an address, else a LocalCluster of worker processes).
 
 On Dask each sample is one task, evaluate_sample(context, id, values); the context (base case,
 scenario set, parameters, options) is scattered once to every worker, and each worker keeps its
@@ -47,7 +47,7 @@ def _in_process(context: SweepContext, pending, on_outcome) -> None:
 def _on_dask(context: SweepContext, pending, workers: int, scheduler: str | None, on_outcome) -> None:
     from distributed import as_completed
 
-    from .cluster import ClusterError, dask_client, worker_addresses
+    from ..cluster import ClusterError, dask_client, worker_addresses
 
     with dask_client(scheduler, workers) as client:
         shared = client.scatter(context, broadcast=True, hash=False)
